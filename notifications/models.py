@@ -1,0 +1,1 @@
+"""Webhook integrations and their deliveries (the outbox)."""

@@ -1,0 +1,314 @@
+"""Writes with rules in the registry: links, aliases, model cards, tags. Each records a RegistryEvent."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from artifacts.access import check_entity, is_admin
+from artifacts.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from artifacts.models import ArtifactVersion, Entity
+from artifacts.validation import (
+    LATEST,
+    validate_alias,
+    validate_aliases,
+    validate_registered_model_name,
+    validate_tag,
+)
+from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
+from registry.signals import event_recorded
+
+MAX_CARD_CHARS = 200_000
+MAX_TAGS = 50
+
+
+def _record(
+    *,
+    registered_model: RegisteredModel,
+    kind: str,
+    actor,
+    version: ModelVersion | None = None,
+    alias: str = "",
+    from_version: ModelVersion | None = None,
+    to_version: ModelVersion | None = None,
+    data: dict | None = None,
+) -> RegistryEvent:
+    event = RegistryEvent.objects.create(
+        registered_model=registered_model,
+        kind=kind,
+        version=version,
+        alias=alias,
+        from_version=from_version,
+        to_version=to_version,
+        data=data or {},
+        actor=actor,
+    )
+    event_recorded.send(sender=RegistryEvent, event=event)
+    return event
+
+
+def _lock(registered_model: RegisteredModel) -> RegisteredModel:
+    return RegisteredModel.objects.select_for_update().select_related("entity").get(pk=registered_model.pk)
+
+
+def _clean_tags(tags: list[str] | None) -> list[str]:
+    if tags is None:
+        return []
+    if not isinstance(tags, list | tuple):
+        raise InvalidInput("Tags must be a list of strings.", field="tags")
+    cleaned = list(dict.fromkeys(validate_tag(t) for t in tags))
+    if len(cleaned) > MAX_TAGS:
+        raise InvalidInput(f"A registered model can have at most {MAX_TAGS} tags.", field="tags")
+    return cleaned
+
+
+def _clean_card(card: str) -> str:
+    if not isinstance(card, str):
+        raise InvalidInput("The model card must be a string of markdown.", field="card")
+    if len(card) > MAX_CARD_CHARS:
+        raise InvalidInput(f"The model card is longer than {MAX_CARD_CHARS} characters.", field="card")
+    return card
+
+
+def _clean_description(description: str) -> str:
+    if not isinstance(description, str) or len(description) > 500:
+        raise InvalidInput("The description must be a string of at most 500 characters.", field="description")
+    return description
+
+
+def registered_model_create(
+    *,
+    entity: Entity,
+    name: str,
+    user,
+    description: str = "",
+    card: str = "",
+    tags: list[str] | None = None,
+) -> RegisteredModel:
+    check_entity(user, entity, write=True)
+    name = validate_registered_model_name(name)
+    description = _clean_description(description)
+    card = _clean_card(card)
+    tags = _clean_tags(tags)
+    with transaction.atomic():
+        if RegisteredModel.objects.filter(entity=entity, name__iexact=name).exists():
+            raise Conflict(f"A registered model named {name!r} already exists in {entity.name}.", field="name")
+        try:
+            with transaction.atomic():
+                model = RegisteredModel.objects.create(
+                    entity=entity, name=name, description=description, card=card, created_by=user
+                )
+        except IntegrityError as exc:
+            raise Conflict(f"A registered model named {name!r} already exists in {entity.name}.") from exc
+        _record(registered_model=model, kind=RegistryEvent.MODEL_CREATED, actor=user)
+        if card:
+            ModelCardRevision.objects.create(registered_model=model, number=1, body=card, author=user)
+        Tag.objects.bulk_create([Tag(registered_model=model, name=t) for t in tags])
+    return model
+
+
+def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredModel:
+    """Find the model (ignoring case) or create it; safe when many links race to create it."""
+    model = RegisteredModel.objects.filter(entity=entity, name__iexact=name).first()
+    if model is not None:
+        return model
+    try:
+        with transaction.atomic():
+            model = RegisteredModel.objects.create(entity=entity, name=name, created_by=user)
+            _record(registered_model=model, kind=RegistryEvent.MODEL_CREATED, actor=user)
+            return model
+    except IntegrityError:
+        return RegisteredModel.objects.get(entity=entity, name__iexact=name)
+
+
+def model_link(
+    *,
+    artifact_version: ArtifactVersion,
+    entity: Entity,
+    name: str,
+    user,
+    aliases: list[str] | None = None,
+) -> tuple[ModelVersion, bool]:
+    """Link an artifact version into `entity/model-registry/name`, creating the registered model if missing.
+
+    Linking the same artifact version again returns the existing link. Returns (link, created).
+    """
+    check_entity(user, entity, write=True)
+    name = validate_registered_model_name(name)
+    aliases = validate_aliases(aliases)
+    collection = artifact_version.collection
+    if collection.type != "model":
+        raise InvalidInput(
+            f"Only artifacts of type 'model' can be linked; {collection.name!r} has type {collection.type!r}.",
+            field="artifact",
+        )
+    if collection.project.entity_id != entity.pk:
+        raise InvalidInput(
+            f"{collection.project}/{artifact_version.qualified_name} belongs to another entity; "
+            f"only artifacts of {entity.name}'s projects can be linked into its registry.",
+            field="artifact",
+        )
+    with transaction.atomic():
+        model = _lock(_registered_model_ensure(entity=entity, name=name, user=user))
+        _check_protected(model, aliases, user)
+        link = ModelVersion.objects.filter(registered_model=model, artifact_version=artifact_version).first()
+        created = link is None
+        if created:
+            last = model.versions.aggregate(m=Max("index"))["m"]
+            link = ModelVersion.objects.create(
+                registered_model=model,
+                index=0 if last is None else last + 1,
+                artifact_version=artifact_version,
+                linked_by=user,
+            )
+            RegistryAlias.objects.update_or_create(registered_model=model, name=LATEST, defaults={"version": link})
+            _record(
+                registered_model=model,
+                kind=RegistryEvent.VERSION_LINKED,
+                actor=user,
+                version=link,
+                data={"aliases": aliases},
+            )
+        for alias in aliases:
+            _alias_point(model=model, alias=alias, version=link, user=user)
+        model.save(update_fields=["updated_at"])
+    return link, created
+
+
+def _check_protected(model: RegisteredModel, aliases: list[str], user) -> None:
+    protected = set(settings.REGISTRY_PROTECTED_ALIASES) & set(aliases)
+    if protected and not is_admin(user, model.entity):
+        raise PermissionDenied(
+            f"The alias {sorted(protected)[0]!r} is protected: only admins of {model.entity.name} may move it."
+        )
+
+
+def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, user) -> bool:
+    """Point the alias at the version under the model's lock; records the move. False if already there."""
+    current = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
+    if current is not None and current.version_id == version.pk:
+        return False
+    previous = current.version if current is not None else None
+    if current is None:
+        RegistryAlias.objects.create(registered_model=model, name=alias, version=version)
+    else:
+        current.version = version
+        current.save(update_fields=["version", "updated_at"])
+    _record(
+        registered_model=model,
+        kind=RegistryEvent.ALIAS_MOVED,
+        actor=user,
+        version=version,
+        alias=alias,
+        from_version=previous,
+        to_version=version,
+    )
+    return True
+
+
+def registry_alias_set(*, version: ModelVersion, alias: str, user) -> bool:
+    """Point an alias at this version, moving it off another. Returns False when nothing changed."""
+    validate_alias(alias)
+    check_entity(user, version.registered_model.entity, write=True)
+    with transaction.atomic():
+        model = _lock(version.registered_model)
+        _check_protected(model, [alias], user)
+        changed = _alias_point(model=model, alias=alias, version=version, user=user)
+        if changed:
+            model.save(update_fields=["updated_at"])
+    return changed
+
+
+def registry_alias_remove(*, registered_model: RegisteredModel, alias: str, user) -> None:
+    validate_alias(alias)
+    check_entity(user, registered_model.entity, write=True)
+    with transaction.atomic():
+        model = _lock(registered_model)
+        _check_protected(model, [alias], user)
+        current = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
+        if current is None:
+            raise NotFound(f"{model.name} has no alias {alias!r}.")
+        current.delete()
+        _record(
+            registered_model=model,
+            kind=RegistryEvent.ALIAS_REMOVED,
+            actor=user,
+            version=current.version,
+            alias=alias,
+            from_version=current.version,
+        )
+        model.save(update_fields=["updated_at"])
+
+
+def model_card_save(*, registered_model: RegisteredModel, body: str, user) -> ModelCardRevision | None:
+    """Save the card as a new revision; saving the same text again makes none and returns None."""
+    body = _clean_card(body)
+    check_entity(user, registered_model.entity, write=True)
+    with transaction.atomic():
+        model = _lock(registered_model)
+        if body == model.card and model.card_revisions.exists():
+            return None
+        last = model.card_revisions.aggregate(m=Max("number"))["m"] or 0
+        revision = ModelCardRevision.objects.create(registered_model=model, number=last + 1, body=body, author=user)
+        model.card = body
+        model.save(update_fields=["card", "updated_at"])
+        _record(
+            registered_model=model,
+            kind=RegistryEvent.CARD_SAVED,
+            actor=user,
+            data={"revision": revision.number},
+        )
+    registered_model.card = body
+    return revision
+
+
+def model_tags_set(*, registered_model: RegisteredModel, tags: list[str], user) -> list[str]:
+    """Replace the tags; records what was added and removed."""
+    tags = _clean_tags(tags)
+    return _tags_change(registered_model=registered_model, user=user, change=lambda current: tags)
+
+
+def model_tag_add(*, registered_model: RegisteredModel, tag: str, user) -> list[str]:
+    tag = validate_tag(tag)
+    return _tags_change(registered_model=registered_model, user=user, change=lambda current: [*current, tag])
+
+
+def model_tag_remove(*, registered_model: RegisteredModel, tag: str, user) -> list[str]:
+    def change(current: list[str]) -> list[str]:
+        if tag not in current:
+            raise NotFound(f"{registered_model.name} has no tag {tag!r}.")
+        return [t for t in current if t != tag]
+
+    return _tags_change(registered_model=registered_model, user=user, change=change)
+
+
+def _tags_change(*, registered_model: RegisteredModel, user, change) -> list[str]:
+    """Apply `change(current tags) -> new tags` under the model's lock, so concurrent edits all count."""
+    check_entity(user, registered_model.entity, write=True)
+    with transaction.atomic():
+        model = _lock(registered_model)
+        current = sorted(model.tags.values_list("name", flat=True))
+        tags = _clean_tags(change(current))
+        added = [t for t in tags if t not in current]
+        removed = sorted(set(current) - set(tags))
+        if not added and not removed:
+            return current
+        Tag.objects.filter(registered_model=model, name__in=removed).delete()
+        Tag.objects.bulk_create([Tag(registered_model=model, name=t) for t in added])
+        model.save(update_fields=["updated_at"])
+        _record(
+            registered_model=model,
+            kind=RegistryEvent.TAGS_CHANGED,
+            actor=user,
+            data={"added": added, "removed": removed},
+        )
+    return sorted(tags)
+
+
+def registered_model_update(*, registered_model: RegisteredModel, user, description: str) -> RegisteredModel:
+    description = _clean_description(description)
+    check_entity(user, registered_model.entity, write=True)
+    with transaction.atomic():
+        model = _lock(registered_model)
+        model.description = description
+        model.save(update_fields=["description", "updated_at"])
+    return model

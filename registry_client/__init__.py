@@ -1,0 +1,1 @@
+"""Python client for the model registry (placeholder until the client lands)."""

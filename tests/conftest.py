@@ -1,0 +1,97 @@
+"""Fixtures shared by every test: people, a team with each role, projects, blobs."""
+
+import hashlib
+import io
+import os
+import tempfile
+
+import pytest
+
+
+def pytest_configure(config):
+    # Blobs of a test session live in a folder of their own, never in the developer's var/.
+    root = tempfile.mkdtemp(prefix="registry-test-")
+    os.environ.setdefault("BLOB_ROOT", os.path.join(root, "blobs"))
+    os.environ.setdefault("BLOB_SPOOL_DIR", os.path.join(root, "spool"))
+    os.environ.setdefault("CELERY_BROKER_FOLDER", os.path.join(root, "broker"))
+
+
+@pytest.fixture
+def make_user(db):
+    from artifacts.services import user_create
+
+    def make(username: str, password: str = "pw-for-tests-1"):
+        return user_create(username=username, password=password, email=f"{username}@example.com")
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("mallory")
+
+
+@pytest.fixture
+def team(admin, member, viewer):
+    from artifacts.models import Membership
+    from artifacts.services import membership_set, team_create
+
+    team = team_create(name="acme", admin=admin)
+    membership_set(team=team, user=member, role=Membership.MEMBER, actor=admin)
+    membership_set(team=team, user=viewer, role=Membership.VIEWER, actor=admin)
+    return team
+
+
+@pytest.fixture
+def project(team, admin):
+    from artifacts.services import project_ensure
+
+    return project_ensure(entity=team, name="nature", user=admin)
+
+
+@pytest.fixture
+def put_blob(db):
+    """Store bytes as a blob and return its manifest entry dict."""
+    from artifacts.blobstore import blob_put
+
+    def put(data: bytes, path: str = "model.onnx") -> dict:
+        digest = hashlib.sha256(data).hexdigest()
+        blob_put(stream=io.BytesIO(data), digest=digest)
+        return {"path": path, "digest": digest, "size": len(data)}
+
+    return put
+
+
+@pytest.fixture
+def log_model(project, member, put_blob):
+    """Log a `model` artifact version with one file of the given content."""
+    from artifacts.services import artifact_version_log
+
+    def log(content: bytes, name: str = "nature-ckpt", aliases=None, metadata=None, type: str = "model", user=None):
+        version, _ = artifact_version_log(
+            project=project,
+            name=name,
+            type=type,
+            entries=[put_blob(content)],
+            metadata=metadata,
+            aliases=aliases,
+            user=user or member,
+        )
+        return version
+
+    return log
