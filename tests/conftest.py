@@ -8,12 +8,28 @@ import tempfile
 import pytest
 
 
-def pytest_configure(config):
+@pytest.fixture(scope="session")
+def _test_var_dir():
+    return tempfile.mkdtemp(prefix="registry-test-")
+
+
+@pytest.fixture(autouse=True)
+def _blobs_in_a_test_folder(settings, _test_var_dir):
     # Blobs of a test session live in a folder of their own, never in the developer's var/.
-    root = tempfile.mkdtemp(prefix="registry-test-")
-    os.environ.setdefault("BLOB_ROOT", os.path.join(root, "blobs"))
-    os.environ.setdefault("BLOB_SPOOL_DIR", os.path.join(root, "spool"))
-    os.environ.setdefault("CELERY_BROKER_FOLDER", os.path.join(root, "broker"))
+    root = os.path.join(_test_var_dir, "blobs")
+    settings.BLOB_ROOT = root
+    settings.BLOB_SPOOL_DIR = os.path.join(_test_var_dir, "spool")
+    blob_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": root, "allow_overwrite": True},
+    }
+    settings.STORAGES = {**settings.STORAGES, "default": blob_storage, "blobs": blob_storage}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher costs ~0.3 s per user; tests make many users and test no hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

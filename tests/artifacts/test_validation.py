@@ -1,0 +1,168 @@
+"""Every name, path and value rule of the design, each with its exact message, and nothing written."""
+
+import pytest
+
+from artifacts.errors import InvalidInput
+from artifacts.models import ArtifactCollection, Project
+from artifacts.refs import parse_ref
+from artifacts.services import artifact_version_log, project_ensure, team_create
+from registry.models import RegisteredModel
+from registry.services import model_link
+
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("../x", "Invalid path '../x': '..' would escape the artifact's root."),
+        ("a/../../x", "Invalid path 'a/../../x': '..' would escape the artifact's root."),
+        ("/etc/passwd", "Invalid path '/etc/passwd': it must be relative, not absolute."),
+        ("a//b", "Invalid path 'a//b': it has an empty or '.' segment."),
+        ("./a", "Invalid path './a': it has an empty or '.' segment."),
+        ("a/", "Invalid path 'a/': it has an empty or '.' segment."),
+        ("a\x00b", "Invalid path 'a\\x00b': it contains a NUL character."),
+        ("a\\b", "Invalid path 'a\\\\b': use '/' as the separator, not '\\'."),
+        ("", "A file path must be a non-empty string."),
+    ],
+)
+def test_bad_manifest_paths_are_refused_with_their_reason(project, member, put_blob, path, message):
+    entry = put_blob(b"data") | {"path": path}
+    with pytest.raises(InvalidInput) as excinfo:
+        artifact_version_log(project=project, name="m", type="model", entries=[entry], user=member)
+    assert excinfo.value.message == message
+    assert not ArtifactCollection.objects.exists()
+
+
+def test_a_path_given_twice_is_refused(project, member, put_blob):
+    entries = [put_blob(b"a", "x.bin"), put_blob(b"b", "x.bin")]
+    with pytest.raises(InvalidInput, match="The path 'x.bin' appears twice in the manifest."):
+        artifact_version_log(project=project, name="m", type="model", entries=entries, user=member)
+
+
+def test_an_empty_manifest_is_refused(project, member):
+    with pytest.raises(InvalidInput, match="The manifest is empty"):
+        artifact_version_log(project=project, name="m", type="model", entries=[], user=member)
+
+
+def test_an_entry_with_unknown_fields_is_refused(project, member, put_blob):
+    entry = put_blob(b"a") | {"mode": 644}
+    with pytest.raises(InvalidInput, match="Unknown manifest entry fields: mode."):
+        artifact_version_log(project=project, name="m", type="model", entries=[entry], user=member)
+
+
+def test_a_reference_needs_a_known_scheme(project, member):
+    entry = {"path": "x", "ref": "ftp://host/x"}
+    with pytest.raises(InvalidInput, match="Invalid reference 'ftp://host/x': expected a URI starting with"):
+        artifact_version_log(project=project, name="m", type="model", entries=[entry], user=member)
+
+
+@pytest.mark.parametrize("metadata", [[1, 2], "text", 3])
+def test_metadata_must_be_a_json_object(project, member, put_blob, metadata):
+    with pytest.raises(InvalidInput, match="^Metadata must be a JSON object.$"):
+        artifact_version_log(
+            project=project, name="m", type="model", entries=[put_blob(b"a")], metadata=metadata, user=member
+        )
+    assert not ArtifactCollection.objects.exists()
+
+
+def test_metadata_over_the_configured_size_is_refused(project, member, put_blob, settings):
+    settings.REGISTRY_MAX_METADATA_BYTES = 100
+    with pytest.raises(InvalidInput, match="^Metadata is larger than the limit of 100 bytes.$"):
+        artifact_version_log(
+            project=project, name="m", type="model", entries=[put_blob(b"a")], metadata={"x": "y" * 200}, user=member
+        )
+
+
+def test_metadata_with_nan_is_refused(project, member, put_blob):
+    with pytest.raises(InvalidInput, match="Metadata is not valid JSON"):
+        artifact_version_log(
+            project=project, name="m", type="model", entries=[put_blob(b"a")], metadata={"x": float("nan")}, user=member
+        )
+
+
+@pytest.mark.parametrize("name", ["a/b", "a:b", "", "x" * 129, "sp ace"])
+def test_artifact_names_with_slash_colon_or_bad_characters_are_refused(project, member, put_blob, name):
+    with pytest.raises(InvalidInput) as excinfo:
+        artifact_version_log(project=project, name=name, type="model", entries=[put_blob(b"a")], user=member)
+    assert excinfo.value.message == (
+        f"Invalid artifact name {name!r}: use 1 to 128 letters, digits, '_', '-' or '.' (no '/' or ':')."
+    )
+
+
+@pytest.mark.parametrize(
+    ("alias", "message"),
+    [
+        ("latest", "The alias 'latest' is kept by the server and cannot be set or removed by hand."),
+        ("v3", "'v3' is a version name, not an alias."),
+        ("bad alias", "Invalid alias 'bad alias': use 1 to 128 letters, digits, '_', '-' or '.'."),
+        ("a/b", "Invalid alias 'a/b': use 1 to 128 letters, digits, '_', '-' or '.'."),
+    ],
+)
+def test_aliases_set_by_hand_follow_the_rules(log_model, alias, message):
+    with pytest.raises(InvalidInput) as excinfo:
+        log_model(b"w", aliases=[alias])
+    assert excinfo.value.message == message
+    assert not ArtifactCollection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("a/b", "Invalid registered model name 'a/b': it may not contain '/' or ':'."),
+        ("a:b", "Invalid registered model name 'a:b': it may not contain '/' or ':'."),
+        ("   ", "The registered model name must not be empty."),
+        ("x" * 129, "The registered model name is longer than 128 characters."),
+    ],
+)
+def test_registered_model_names_follow_the_rules(team, member, log_model, name, message):
+    version = log_model(b"w")
+    with pytest.raises(InvalidInput) as excinfo:
+        model_link(artifact_version=version, entity=team, name=name, user=member)
+    assert excinfo.value.message == message
+    assert not RegisteredModel.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["-lead", "has space", "a/b", "x" * 65, ""])
+def test_team_names_follow_the_entity_rule(admin, name):
+    with pytest.raises(InvalidInput, match="Invalid entity name"):
+        team_create(name=name, admin=admin)
+
+
+def test_the_model_registry_project_name_is_reserved(team, admin):
+    with pytest.raises(InvalidInput, match="The project name 'model-registry' is reserved for the model registry."):
+        project_ensure(entity=team, name="model-registry", user=admin)
+    assert not Project.objects.filter(name="model-registry").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "The reference is empty: expected 'entity/project/name:alias' or 'name:alias'."),
+        ("a/b/c:d:e", "Malformed reference 'a/b/c:d:e': more than one ':'."),
+        ("a/b/c:", "Malformed reference 'a/b/c:': nothing after ':'."),
+        ("a/b/c:bad alias", "Malformed reference 'a/b/c:bad alias': 'bad alias' is not an alias or a version."),
+        (
+            "a/b/c/d:x",
+            "Malformed reference 'a/b/c/d:x': expected 'entity/project/name:alias' (or 'name:alias' inside a run).",
+        ),
+        (
+            "name:alias",
+            "Malformed reference 'name:alias': expected 'entity/project/name:alias' (or 'name:alias' inside a run).",
+        ),
+    ],
+)
+def test_malformed_references_say_what_is_wrong(text, message):
+    with pytest.raises(InvalidInput) as excinfo:
+        parse_ref(text)
+    assert excinfo.value.message == message
+
+
+def test_references_parse_in_every_form_of_the_design():
+    assert str(parse_ref("acme/nature/ckpt:best")) == "acme/nature/ckpt:best"
+    assert str(parse_ref("acme/nature/ckpt")) == "acme/nature/ckpt:latest"
+    assert parse_ref("acme/nature/ckpt:v3").version_index == 3
+    inside = parse_ref("ckpt:best", entity="acme", project="nature")
+    assert (inside.entity, inside.project, inside.name) == ("acme", "nature", "ckpt")
+    registry = parse_ref("acme/model-registry/Nature Classifier:production")
+    assert registry.in_registry and registry.name == "Nature Classifier" and registry.selector == "production"

@@ -1,0 +1,215 @@
+"""Linking artifact versions into registered models; aliases, events, cards, tags, resolving references."""
+
+import pytest
+from django.db.models import ProtectedError
+
+from artifacts.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from artifacts.services import artifact_version_log, project_ensure, team_create
+from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent
+from registry.selectors import ref_resolve
+from registry.services import (
+    model_card_save,
+    model_link,
+    model_tag_add,
+    model_tag_remove,
+    model_tags_set,
+    registered_model_create,
+    registry_alias_remove,
+    registry_alias_set,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
+NAME = "Nature Classifier"
+
+
+def aliases_of(link):
+    return sorted(link.aliases.values_list("name", flat=True))
+
+
+def test_linking_creates_the_registered_model_with_its_own_numbering(team, member, log_model):
+    log_model(b"w0")
+    v1 = log_model(b"w1")
+    v2 = log_model(b"w2")
+    first, created = model_link(artifact_version=v2, entity=team, name=NAME, user=member, aliases=["staging"])
+    second, _ = model_link(artifact_version=v1, entity=team, name=NAME, user=member)
+    assert created and (first.index, second.index) == (0, 1)
+    assert aliases_of(first) == ["staging"] and aliases_of(second) == ["latest"]
+    model = RegisteredModel.objects.get()
+    assert model.name == NAME and model.created_by == member
+    kinds = list(RegistryEvent.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["model.created", "version.linked", "alias.moved", "version.linked"]
+
+
+def test_linking_the_same_version_again_returns_the_existing_link(team, member, log_model):
+    version = log_model(b"w0")
+    first, created = model_link(artifact_version=version, entity=team, name=NAME, user=member)
+    again, created_again = model_link(artifact_version=version, entity=team, name=NAME.lower(), user=member)
+    assert created and not created_again and first.pk == again.pk
+    assert ModelVersion.objects.count() == 1 and RegisteredModel.objects.count() == 1
+
+
+def test_registered_model_names_are_unique_per_entity_ignoring_case(team, member):
+    registered_model_create(entity=team, name=NAME, user=member)
+    with pytest.raises(Conflict, match="A registered model named 'nature classifier' already exists in acme."):
+        registered_model_create(entity=team, name="nature classifier", user=member)
+
+
+def test_only_model_artifacts_can_be_linked(team, member, log_model):
+    dataset = log_model(b"d", name="digits", type="dataset")
+    with pytest.raises(
+        InvalidInput, match="Only artifacts of type 'model' can be linked; 'digits' has type 'dataset'."
+    ):
+        model_link(artifact_version=dataset, entity=team, name=NAME, user=member)
+    assert not RegisteredModel.objects.exists()
+
+
+def test_a_version_of_another_entitys_project_cannot_be_linked(team, member, log_model, admin):
+    version = log_model(b"w0")
+    other = team_create(name="rivals", admin=admin)
+    with pytest.raises(InvalidInput, match="belongs to another entity"):
+        model_link(artifact_version=version, entity=other, name=NAME, user=admin)
+    assert not RegisteredModel.objects.exists()
+
+
+def test_a_viewer_cannot_link_and_an_outsider_is_not_told_the_team_exists(team, viewer, outsider, log_model):
+    version = log_model(b"w0")
+    with pytest.raises(PermissionDenied):
+        model_link(artifact_version=version, entity=team, name=NAME, user=viewer)
+    with pytest.raises(NotFound):
+        model_link(artifact_version=version, entity=team, name=NAME, user=outsider)
+    assert not RegisteredModel.objects.exists()
+
+
+def test_a_linked_artifact_version_cannot_be_deleted(team, member, log_model):
+    version = log_model(b"w0")
+    model_link(artifact_version=version, entity=team, name=NAME, user=member)
+    with pytest.raises(ProtectedError):
+        version.delete()
+
+
+def test_moving_an_alias_records_where_it_came_from(team, member, log_model):
+    a, _ = model_link(artifact_version=log_model(b"a"), entity=team, name=NAME, user=member, aliases=["staging"])
+    b, _ = model_link(artifact_version=log_model(b"b"), entity=team, name=NAME, user=member)
+    assert registry_alias_set(version=b, alias="staging", user=member) is True
+    assert registry_alias_set(version=b, alias="staging", user=member) is False
+    assert aliases_of(a) == [] and aliases_of(b) == ["latest", "staging"]
+    move = RegistryEvent.objects.filter(kind="alias.moved", alias="staging").order_by("id").last()
+    assert (move.from_version, move.to_version, move.actor) == (a, b, member)
+    registry_alias_remove(registered_model=b.registered_model, alias="staging", user=member)
+    removal = RegistryEvent.objects.order_by("id").last()
+    assert (removal.kind, removal.from_version, removal.to_version) == ("alias.removed", b, None)
+    with pytest.raises(NotFound, match="Nature Classifier has no alias 'staging'."):
+        registry_alias_remove(registered_model=b.registered_model, alias="staging", user=member)
+
+
+def test_latest_is_kept_by_the_server(team, member, log_model):
+    a, _ = model_link(artifact_version=log_model(b"a"), entity=team, name=NAME, user=member)
+    with pytest.raises(InvalidInput, match="The alias 'latest' is kept by the server"):
+        registry_alias_set(version=a, alias="latest", user=member)
+    with pytest.raises(InvalidInput, match="The alias 'latest' is kept by the server"):
+        registry_alias_remove(registered_model=a.registered_model, alias="latest", user=member)
+    b, _ = model_link(artifact_version=log_model(b"b"), entity=team, name=NAME, user=member)
+    assert RegistryAlias.objects.get(name="latest").version == b
+
+
+def test_a_viewer_cannot_move_an_alias(team, member, viewer, log_model):
+    link, _ = model_link(artifact_version=log_model(b"a"), entity=team, name=NAME, user=member)
+    with pytest.raises(PermissionDenied):
+        registry_alias_set(version=link, alias="production", user=viewer)
+    assert not RegistryAlias.objects.filter(name="production").exists()
+
+
+def test_protected_aliases_are_moved_by_admins_only(team, member, admin, log_model, settings):
+    settings.REGISTRY_PROTECTED_ALIASES = ["production"]
+    link, _ = model_link(artifact_version=log_model(b"a"), entity=team, name=NAME, user=member)
+    with pytest.raises(PermissionDenied, match="The alias 'production' is protected"):
+        registry_alias_set(version=link, alias="production", user=member)
+    with pytest.raises(PermissionDenied):
+        model_link(artifact_version=log_model(b"b"), entity=team, name=NAME, user=member, aliases=["production"])
+    assert ModelVersion.objects.count() == 1
+    assert registry_alias_set(version=link, alias="production", user=admin) is True
+
+
+def test_saving_a_model_card_keeps_every_revision(team, member, admin, log_model):
+    link, _ = model_link(artifact_version=log_model(b"a"), entity=team, name=NAME, user=member)
+    model = link.registered_model
+    first = model_card_save(registered_model=model, body="# v1", user=member)
+    second = model_card_save(registered_model=model, body="# v2", user=admin)
+    unchanged = model_card_save(registered_model=model, body="# v2", user=admin)
+    assert (first.number, second.number, unchanged) == (1, 2, None)
+    model.refresh_from_db()
+    assert model.card == "# v2"
+    assert list(ModelCardRevision.objects.order_by("number").values_list("body", "author__username")) == [
+        ("# v1", "bob"),
+        ("# v2", "alice"),
+    ]
+    assert RegistryEvent.objects.filter(kind="card.saved").count() == 2
+
+
+def test_tags_are_set_added_and_removed_with_events(team, member):
+    model = registered_model_create(entity=team, name=NAME, user=member, tags=["vision"])
+    assert model_tags_set(registered_model=model, tags=["vision", "onnx"], user=member) == ["onnx", "vision"]
+    assert model_tag_add(registered_model=model, tag="digits", user=member) == ["digits", "onnx", "vision"]
+    assert model_tag_remove(registered_model=model, tag="onnx", user=member) == ["digits", "vision"]
+    with pytest.raises(NotFound, match="has no tag 'onnx'"):
+        model_tag_remove(registered_model=model, tag="onnx", user=member)
+    with pytest.raises(InvalidInput, match="Invalid tag 'a/b'"):
+        model_tag_add(registered_model=model, tag="a/b", user=member)
+    events = RegistryEvent.objects.filter(kind="tags.changed").order_by("id")
+    assert [e.data for e in events] == [
+        {"added": ["onnx"], "removed": []},
+        {"added": ["digits"], "removed": []},
+        {"added": [], "removed": ["onnx"]},
+    ]
+
+
+def test_references_resolve_to_the_version_they_name(team, project, member, outsider, log_model):
+    v0 = log_model(b"a", aliases=["best"])
+    v1 = log_model(b"b")
+    link, _ = model_link(artifact_version=v0, entity=team, name=NAME, user=member, aliases=["staging"])
+    assert ref_resolve(user=member, text="acme/nature/nature-ckpt:best").artifact_version == v0
+    assert ref_resolve(user=member, text="acme/nature/nature-ckpt:v1").artifact_version == v1
+    assert ref_resolve(user=member, text="acme/nature/nature-ckpt").artifact_version == v1
+    assert ref_resolve(user=member, text="nature-ckpt:best", entity="acme", project="nature").artifact_version == v0
+    resolved = ref_resolve(user=member, text="acme/model-registry/nature classifier:staging")
+    assert (resolved.artifact_version, resolved.model_version) == (v0, link)
+    assert ref_resolve(user=member, text=f"acme/model-registry/{NAME}:v0").model_version == link
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nobody/nature/nature-ckpt:best", "Entity 'nobody' not found."),
+        ("acme/other/nature-ckpt:best", "Project acme/other not found."),
+        ("acme/nature/missing:best", "Artifact acme/nature/missing not found."),
+        (
+            "acme/nature/nature-ckpt:gone",
+            "Artifact acme/nature/nature-ckpt:gone not found: no version has the alias 'gone'.",
+        ),
+        ("acme/nature/nature-ckpt:v9", "Artifact acme/nature/nature-ckpt:v9 not found: there is no version v9."),
+        ("acme/model-registry/Missing:staging", "Registered model acme/model-registry/Missing not found."),
+        (f"acme/model-registry/{NAME}:production", "Nature Classifier has no version with the alias 'production'."),
+        (f"acme/model-registry/{NAME}:v7", "Nature Classifier has no version v7."),
+    ],
+)
+def test_each_way_a_reference_can_fail_has_its_message(team, member, log_model, text, message):
+    v0 = log_model(b"a", aliases=["best"])
+    model_link(artifact_version=v0, entity=team, name=NAME, user=member)
+    with pytest.raises(NotFound) as excinfo:
+        ref_resolve(user=member, text=text)
+    assert excinfo.value.message == message
+
+
+def test_an_outsider_resolving_a_team_reference_learns_nothing(team, outsider, log_model):
+    log_model(b"a", aliases=["best"])
+    with pytest.raises(NotFound, match="Entity 'acme' not found."):
+        ref_resolve(user=outsider, text="acme/nature/nature-ckpt:best")
+
+
+def test_identical_content_in_two_projects_is_two_versions_sharing_one_blob(team, admin, member, put_blob):
+    other = project_ensure(entity=team, name="other", user=admin)
+    entry = put_blob(b"shared")
+    nature = project_ensure(entity=team, name="nature", user=admin)
+    a, _ = artifact_version_log(project=nature, name="m", type="model", entries=[entry], user=member)
+    b, _ = artifact_version_log(project=other, name="m", type="model", entries=[entry], user=member)
+    assert a.pk != b.pk and a.digest == b.digest
