@@ -339,13 +339,15 @@ def artifact_version_log(
 ) -> tuple[ArtifactVersion, bool]:
     """Log a version; identical content returns the existing version (with the aliases applied).
 
-    Returns (version, created).
+    `latest` among the aliases is accepted and left to the server, which always points it at the
+    newest version. Returns (version, created).
     """
     check_entity(user, project.entity, write=True)
     validate_artifact_name(name)
     validate_artifact_type(type)
     metadata = validate_metadata(metadata)
-    aliases = validate_aliases(aliases)
+    # `latest` may be named when logging (the design's own example does): the server keeps it anyway.
+    aliases = validate_aliases([a for a in aliases or [] if a != LATEST])
     if not isinstance(description, str):
         raise InvalidInput("The description must be a string.", field="description")
     if run is not None and run.project_id != project.pk:

@@ -93,13 +93,12 @@ def test_artifact_names_with_slash_colon_or_bad_characters_are_refused(project, 
 @pytest.mark.parametrize(
     ("alias", "message"),
     [
-        ("latest", "The alias 'latest' is kept by the server and cannot be set or removed by hand."),
         ("v3", "'v3' is a version name, not an alias."),
         ("bad alias", "Invalid alias 'bad alias': use 1 to 128 letters, digits, '_', '-' or '.'."),
         ("a/b", "Invalid alias 'a/b': use 1 to 128 letters, digits, '_', '-' or '.'."),
     ],
 )
-def test_aliases_set_by_hand_follow_the_rules(log_model, alias, message):
+def test_aliases_given_when_logging_follow_the_rules(log_model, alias, message):
     with pytest.raises(InvalidInput) as excinfo:
         log_model(b"w", aliases=[alias])
     assert excinfo.value.message == message

@@ -88,9 +88,21 @@ def test_reserved_aliases_cannot_be_set_by_hand(log_model, member, alias):
     v0 = log_model(b"w0")
     with pytest.raises(InvalidInput):
         artifact_alias_set(version=v0, alias=alias, user=member)
-    with pytest.raises(InvalidInput):
-        log_model(b"w1", aliases=[alias])
-    assert ArtifactVersion.objects.count() == 1
+    assert aliases_of(v0) == ["latest"]
+
+
+def test_a_version_name_is_refused_as_an_alias_when_logging(log_model):
+    with pytest.raises(InvalidInput, match="'v3' is a version name, not an alias."):
+        log_model(b"w1", aliases=["v3"])
+    assert ArtifactVersion.objects.count() == 0
+
+
+def test_latest_named_when_logging_is_left_to_the_server(log_model):
+    v0 = log_model(b"w0", aliases=["best", "latest"])
+    v1 = log_model(b"w1")
+    again = log_model(b"w0", aliases=["latest"])
+    assert again.pk == v0.pk
+    assert aliases_of(v0) == ["best"] and aliases_of(v1) == ["latest"]
 
 
 def test_logging_a_name_with_another_type_is_refused(log_model):
