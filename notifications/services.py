@@ -232,11 +232,11 @@ def _claim(delivery_id: int) -> tuple[Delivery, uuid.UUID] | None:
     return Delivery.objects.select_related("integration__entity").get(id=delivery_id), claim
 
 
-def _finish(delivery: Delivery, claim: uuid.UUID, **fields) -> bool:
+def _finish(delivery: Delivery, token: uuid.UUID, **fields) -> bool:
     """Record the outcome, unless the lease was lost (another attempt took the row over)."""
     fields.setdefault("lease_until", None)
     return (
-        Delivery.objects.filter(id=delivery.pk, state=Delivery.SENDING, claim=claim).update(
+        Delivery.objects.filter(id=delivery.pk, state=Delivery.SENDING, claim=token).update(
             updated_at=timezone.now(), **fields
         )
         == 1
