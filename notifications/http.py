@@ -68,11 +68,17 @@ def check_webhook_url(url: str) -> str:
         raise InvalidInput("The webhook URL has no host.", field="url")
     if parts.username or parts.password:
         raise InvalidInput("The webhook URL may not contain a user name or password.", field="url")
-    allowed_private = _allowed_private(host)
-    if parts.scheme != "https" and not (parts.scheme == "http" and allowed_private):
+    if parts.scheme not in ("https", "http"):
         raise InvalidInput("The webhook URL must start with https://.", field="url")
-    if allowed_private:
+    if _allowed_private(host):
         return url
+    _check_public_host(host, port)
+    if parts.scheme != "https":
+        raise InvalidInput("The webhook URL must start with https://.", field="url")
+    return url
+
+
+def _check_public_host(host: str, port: int | None) -> None:
     try:
         infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -85,7 +91,6 @@ def check_webhook_url(url: str) -> str:
                 "webhooks may only call public addresses.",
                 field="url",
             )
-    return url
 
 
 def post_json(url: str, body: bytes, *, headers: dict[str, str] | None = None) -> HttpResponse:

@@ -95,6 +95,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The shared fixtures make four users; the real hasher would spend most of each test's time on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def receiver():
     server = Receiver()
