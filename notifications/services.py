@@ -284,9 +284,7 @@ def delivery_send(*, delivery_id: int) -> str | None:
         )
         delivery_queue(delivery.pk, countdown=delay)
         return Delivery.PENDING
-    _finish(
-        delivery, claim, state=Delivery.SENT, last_status=response.status, last_error="", sent_at=timezone.now()
-    )
+    _finish(delivery, claim, state=Delivery.SENT, last_status=response.status, last_error="", sent_at=timezone.now())
     if integration.last_error:
         _integration_mark(integration)
     return Delivery.SENT

@@ -184,9 +184,8 @@ class Worker:
 
 @pytest.fixture
 def worker(transactional_db, webhook_settings, tmp_path):
-    from django.db import connection
-
     import redis
+    from django.db import connection
 
     broker_url = _broker_url()
     # Our own Redis db only: leftovers of earlier tests must not reach this worker.

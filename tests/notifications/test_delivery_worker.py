@@ -129,7 +129,9 @@ def test_a_worker_killed_in_the_middle_of_a_send_delivers_after_restart_once(wor
     assert deliveries_sweep() == 0
 
 
-def test_fifty_links_in_parallel_become_fifty_distinct_messages_none_twice(worker, receiver, slack, log_model, project, member):
+def test_fifty_links_in_parallel_become_fifty_distinct_messages_none_twice(
+    worker, receiver, slack, log_model, project, member
+):
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
@@ -148,9 +150,7 @@ def test_fifty_links_in_parallel_become_fifty_distinct_messages_none_twice(worke
         links = list(pool.map(link_one, versions))
 
     assert sorted(link.index for link, _ in links) == list(range(50))
-    wait_for(
-        lambda: Delivery.objects.filter(state=Delivery.SENT).count() == 50, timeout=60, message="50 deliveries"
-    )
+    wait_for(lambda: Delivery.objects.filter(state=Delivery.SENT).count() == 50, timeout=60, message="50 deliveries")
     assert Delivery.objects.count() == 50
     titles = [body["text"] for body in receiver.bodies()]
     assert len(titles) == 50

@@ -132,12 +132,15 @@ def test_the_detail_page_issues_a_fixed_number_of_queries_whatever_the_deliverie
     client.force_login(admin)
     url = reverse("notifications:integration_detail", args=["acme", slack.pk])
     Delivery.objects.bulk_create(
-        [Delivery(integration=slack, kind="version.linked", payload={}, next_attempt_at=timezone.now())] * 1
+        [Delivery(integration=slack, kind="version.linked", payload={}, next_attempt_at=timezone.now())]
     )
     with django_assert_max_num_queries(8):
         client.get(url)
     Delivery.objects.bulk_create(
-        [Delivery(integration=slack, kind="version.linked", payload={}, next_attempt_at=timezone.now()) for _ in range(60)]
+        [
+            Delivery(integration=slack, kind="version.linked", payload={}, next_attempt_at=timezone.now())
+            for _ in range(60)
+        ]
     )
     with django_assert_max_num_queries(8):
         page = client.get(url).content.decode()
