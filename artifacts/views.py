@@ -161,7 +161,7 @@ def member_remove(request: HttpRequest, entity: str, user_id: int) -> HttpRespon
 
 def _runs_with_lineage(queryset):
     return queryset.select_related("created_by").prefetch_related(
-        Prefetch("logged_versions", queryset=ArtifactVersion.objects.select_related("collection")),
+        Prefetch("logged_versions", queryset=ArtifactVersion.objects.select_related("collection__project__entity")),
         Prefetch("inputs", queryset=RunInput.objects.select_related("version__collection__project__entity")),
     )
 
