@@ -14,25 +14,33 @@ Classifies 8×8 digit images. Trained on scikit-learn's digits.
 | accuracy | 0.97 |
 
 <script>alert("card script ran")</script>
-<img src="x" onerror="alert('card handler ran')">
-[a bad link](javascript:alert('link ran'))
+<details open ontoggle="alert('card handler ran')"><summary>Limits</summary>Digits only, no letters.</details>
+
+<a href="javascript:alert('link ran')">Evaluation report</a>
 """
 
 
 @pytest.fixture
-def checkpoints(log_model, project):
-    from artifacts.services import run_create, run_use_version
+def checkpoints(log_model, project, member, put_blob):
+    from artifacts.services import artifact_version_log, run_create, run_use_version
 
     dataset = log_model(b"digits-dataset", name="digits", type="dataset", metadata={"rows": 1797})
-    versions = [
-        log_model(
-            f"weights-{epoch}".encode(),
-            metadata={"accuracy": acc, "epoch": epoch, "format": "onnx", "hyper": {"hidden": [64], "lr": 0.01}},
+    training = run_create(project=project, user=member, job_type="training", config={"lr": 0.01, "epochs": 3})
+    run_use_version(run=training, version=dataset, user=member)
+    versions = []
+    for epoch, accuracy in enumerate([0.88, 0.94, 0.97]):
+        version, _ = artifact_version_log(
+            project=project,
+            name="nature-ckpt",
+            type="model",
+            entries=[put_blob(f"weights-{epoch}".encode()), put_blob(b"{}", path="config/labels.json")],
+            metadata={"accuracy": accuracy, "epoch": epoch, "format": "onnx", "hyper": {"hidden": [64], "lr": 0.01}},
+            run=training,
+            user=member,
         )
-        for epoch, acc in enumerate([0.88, 0.94, 0.97])
-    ]
-    evaluation = run_create(project=project, user=project.created_by, job_type="evaluation")
-    run_use_version(run=evaluation, version=versions[0], user=project.created_by)
+        versions.append(version)
+    evaluation = run_create(project=project, user=member, job_type="evaluation")
+    run_use_version(run=evaluation, version=versions[0], user=member)
     return dataset, versions
 
 
@@ -81,7 +89,7 @@ def test_a_member_links_a_checkpoint_moves_an_alias_and_edits_the_card(
     expect(page.locator("#model-card .card-body")).to_contain_text("Trained on scikit-learn's digits")
     expect(page.locator("#metadata-chart polyline")).to_have_count(1)
     page.screenshot(path=screenshot_path("registered-model.png"), full_page=True)
-    page.click("#model-card .card-body a:has-text('a bad link')")
+    page.click("#model-card .card-body a:has-text('Evaluation report')")
     assert dialogs == []
 
 
