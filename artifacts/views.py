@@ -179,7 +179,11 @@ def project_runs(request: HttpRequest, entity: str, project: str) -> HttpRespons
 @require_GET
 def project_artifacts(request: HttpRequest, entity: str, project: str) -> HttpResponse:
     project_obj = get_project_for_user(request.user, entity, project)
-    newest_first = ArtifactVersion.objects.order_by("-index").prefetch_related("aliases")
+    newest_first = (
+        ArtifactVersion.objects.order_by("-index")
+        .select_related("collection__project__entity")
+        .prefetch_related("aliases")
+    )
     collections = (
         ArtifactCollection.objects.filter(project=project_obj)
         .annotate(version_count=Count("versions"))
