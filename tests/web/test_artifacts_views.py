@@ -6,12 +6,11 @@ from django.urls import reverse
 from artifacts.models import ApiKey, Membership
 from tests.web.conftest import htmx
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 VERSION = ["acme", "nature", "nature-ckpt", 0]
 
 
-@pytest.mark.embedded
 def test_signing_in_and_out_works_through_the_forms(client, member):
     response = client.post(reverse("artifacts:login"), {"username": "bob", "password": "pw-for-tests-1"})
     assert response.status_code == 302 and response["Location"] == "/"
@@ -26,7 +25,6 @@ def test_a_wrong_password_shows_an_error(client, member):
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-@pytest.mark.embedded
 def test_a_new_api_key_is_shown_once_in_full(client_for, member):
     client = client_for(member)
     response = htmx(client, "post", reverse("artifacts:profile"), {"name": "laptop"})

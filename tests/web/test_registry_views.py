@@ -9,7 +9,7 @@ from registry.markdown import render_markdown
 from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias
 from tests.web.conftest import htmx
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 MODEL = ["acme", "Nature Classifier"]
 LINK = ["acme", "nature", "nature-ckpt", 0]
