@@ -148,3 +148,19 @@ def test_a_page_number_out_of_range_shows_the_last_page(client_for, member, proj
         client_for(member).get(reverse("artifacts:project_runs", args=["acme", "nature"]), {"page": "x"}).status_code
         == 200
     )
+
+
+def test_anyone_signed_in_can_make_a_team_and_becomes_its_admin(client_for, outsider, team):
+    client = client_for(outsider)
+    response = client.post(reverse("artifacts:team_new"), {"name": "umbrella", "description": ""})
+    assert response.status_code == 302 and response["Location"] == "/umbrella/"
+    assert Membership.objects.get(entity__name="umbrella", user=outsider).role == "admin"
+    taken = client.post(reverse("artifacts:team_new"), {"name": "ACME"})
+    assert taken.status_code == 400 and "already taken" in taken.content.decode()
+    assert client.post(reverse("artifacts:team_new"), {"name": "bad name"}).status_code == 400
+
+
+def test_error_pages_say_what_is_missing_in_the_sites_look(client_for, outsider, project):
+    response = client_for(outsider).get("/acme/nature/")
+    assert response.status_code == 404
+    assert "Model registry" in response.content.decode()
