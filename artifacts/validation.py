@@ -20,6 +20,9 @@ DIGEST_LEN = 64
 LATEST = "latest"
 # A project name users may not take: references to it mean the entity's model registry.
 MODEL_REGISTRY = "model-registry"
+# Names the site's own URLs take at the top level (entities) and under an entity (projects).
+RESERVED_ENTITY_NAMES = frozenset({"api", "dev", "login", "logout", "profile", "static", "media"})
+RESERVED_PROJECT_NAMES = frozenset({MODEL_REGISTRY, "settings", "integrations"})
 REFERENCE_SCHEMES = ("s3://", "gs://", "az://", "https://", "http://", "file://", "hdfs://")
 
 
@@ -30,6 +33,8 @@ def validate_entity_name(name: str) -> str:
             "starting with a letter or digit.",
             field="entity",
         )
+    if name.lower() in RESERVED_ENTITY_NAMES:
+        raise InvalidInput(f"The name {name!r} is reserved by the site; choose another.", field="entity")
     return name
 
 
@@ -42,6 +47,8 @@ def validate_project_name(name: str) -> str:
         )
     if name.lower() == MODEL_REGISTRY:
         raise InvalidInput(f"The project name {MODEL_REGISTRY!r} is reserved for the model registry.", field="project")
+    if name.lower() in RESERVED_PROJECT_NAMES:
+        raise InvalidInput(f"The project name {name!r} is reserved by the site; choose another.", field="project")
     return name
 
 

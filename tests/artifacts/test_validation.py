@@ -128,6 +128,18 @@ def test_team_names_follow_the_entity_rule(admin, name):
         team_create(name=name, admin=admin)
 
 
+@pytest.mark.parametrize("name", ["login", "API", "profile", "static", "dev"])
+def test_names_the_site_uses_cannot_name_a_team(admin, name):
+    with pytest.raises(InvalidInput, match=f"The name '{name}' is reserved by the site; choose another."):
+        team_create(name=name, admin=admin)
+
+
+@pytest.mark.parametrize("name", ["settings", "integrations"])
+def test_names_the_entity_pages_use_cannot_name_a_project(team, admin, name):
+    with pytest.raises(InvalidInput, match=f"The project name '{name}' is reserved by the site; choose another."):
+        project_ensure(entity=team, name=name, user=admin)
+
+
 def test_the_model_registry_project_name_is_reserved(team, admin):
     with pytest.raises(InvalidInput, match="The project name 'model-registry' is reserved for the model registry."):
         project_ensure(entity=team, name="model-registry", user=admin)
