@@ -7,6 +7,8 @@ import tempfile
 
 import pytest
 
+from tests import support
+
 
 @pytest.fixture(scope="session")
 def _test_var_dir():
@@ -111,3 +113,41 @@ def log_model(project, member, put_blob):
         return version
 
     return log
+
+
+# --- real parts: a webhook receiver and a Celery worker (classes in tests/support.py) ----------
+
+
+@pytest.fixture
+def receiver():
+    server = support.Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def webhook_settings(settings):
+    """The test process sees the same webhook settings as the worker it starts."""
+    settings.WEBHOOK_ALLOW_PRIVATE = ["127.0.0.1"]
+    settings.WEBHOOK_TIMEOUT = 2.0
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 0.2
+    settings.WEBHOOK_RETRY_MAX_SECONDS = 1.0
+    settings.DELIVERY_LEASE_MARGIN_SECONDS = 1.0
+    return settings
+
+
+@pytest.fixture
+def worker(transactional_db, webhook_settings, tmp_path):
+    import redis
+    from django.db import connection
+
+    broker_url = support.broker_url()
+    # Our own Redis db only: leftovers of earlier tests must not reach this worker.
+    redis.Redis.from_url(broker_url).flushdb()
+    name = connection.settings_dict["NAME"]
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    worker = support.Worker(f"{base}/{name}", broker_url, tmp_path / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()

@@ -1,7 +1,7 @@
 """Deliveries end to end: a real Celery worker on Redis posting to a real local HTTP receiver."""
 
 from notifications.models import Delivery
-from tests.notifications.conftest import wait_for
+from tests.support import wait_for
 
 
 def test_a_link_sends_exactly_one_slack_message_with_the_facts(worker, receiver, slack, link, member):
@@ -75,7 +75,7 @@ def test_a_link_made_while_the_broker_is_unreachable_succeeds_and_the_sweep_deli
 ):
     from notifications.tasks import deliveries_sweep_task
     from registry.models import ModelVersion
-    from tests.notifications.conftest import run_web_process
+    from tests.support import run_web_process
 
     version = log_model(b"weights-1")
     # A web node whose broker is down (nothing listens on port 1): the link must still commit.
