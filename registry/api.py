@@ -1,0 +1,300 @@
+"""JSON API of the model registry: registered models, links, registry aliases, cards, tags, history."""
+
+from datetime import datetime
+
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from artifacts.access import get_entity_for_user
+from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, _cursor, version_out
+from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent
+from registry.selectors import model_version_get, ref_resolve, registered_model_get
+from registry.services import (
+    model_card_save,
+    model_link,
+    model_tags_set,
+    registered_model_create,
+    registered_model_update,
+    registry_alias_remove,
+    registry_alias_set,
+)
+
+router = Router(tags=["registry"])
+
+
+class ModelIn(Strict):
+    name: str
+    description: str = ""
+    card: str = ""
+    tags: list[str] = []
+
+
+class ModelPatch(Strict):
+    description: str | None = None
+    card: str | None = None
+    tags: list[str] | None = None
+
+
+class ModelOut(Schema):
+    entity: str
+    name: str
+    description: str
+    card: str
+    tags: list[str]
+    aliases: dict[str, str] = Field(..., description="alias → version name (vN)")
+    version_count: int
+    path: str = Field(..., description="entity/model-registry/Name")
+    created_at: datetime
+    updated_at: datetime
+
+
+class LinkIn(Strict):
+    artifact: str = Field(..., description="Reference of the artifact version: entity/project/name:vN or :alias.")
+    aliases: list[str] = []
+
+
+class LinkOut(Schema):
+    registered_model: str
+    entity: str
+    version: str
+    index: int
+    aliases: list[str]
+    artifact: VersionOut
+    linked_by: str | None
+    created_at: datetime
+
+
+class LinkPage(Schema):
+    items: list[LinkOut]
+    next_cursor: str | None
+
+
+class AliasIn(Strict):
+    version: str = Field(..., description="The registered model's version to point at: vN or another alias.")
+
+
+class AliasOut(Schema):
+    alias: str
+    version: str
+
+
+class EventOut(Schema):
+    kind: str
+    version: str | None
+    alias: str
+    from_version: str | None
+    to_version: str | None
+    data: dict
+    actor: str | None
+    created_at: datetime
+
+
+def _vname(v: ModelVersion | None) -> str | None:
+    return v.version_name if v is not None else None
+
+
+def _models():
+    """Registered models with what model_out reads, in a fixed number of queries whatever their count."""
+    return (
+        RegisteredModel.objects.select_related("entity")
+        .annotate(version_total=Count("versions", distinct=True))
+        .prefetch_related("tags", Prefetch("aliases", queryset=RegistryAlias.objects.select_related("version")))
+    )
+
+
+def model_out(model: RegisteredModel) -> dict:
+    if not hasattr(model, "version_total"):
+        model = _models().get(pk=model.pk)
+    return {
+        "entity": model.entity.name,
+        "name": model.name,
+        "description": model.description,
+        "card": model.card,
+        "tags": sorted(t.name for t in model.tags.all()),
+        "aliases": {a.name: a.version.version_name for a in model.aliases.all()},
+        "version_count": model.version_total,
+        "path": f"{model.entity.name}/model-registry/{model.name}",
+        "created_at": model.created_at,
+        "updated_at": model.updated_at,
+    }
+
+
+def link_out(link: ModelVersion, aliases: list[str] | None = None) -> dict:
+    if aliases is None:
+        aliases = sorted(RegistryAlias.objects.filter(version=link).values_list("name", flat=True))
+    return {
+        "registered_model": link.registered_model.name,
+        "entity": link.registered_model.entity.name,
+        "version": link.version_name,
+        "index": link.index,
+        "aliases": aliases,
+        "artifact": version_out(link.artifact_version),
+        "linked_by": link.linked_by.get_username() if link.linked_by else None,
+        "created_at": link.created_at,
+    }
+
+
+_LINKS = ModelVersion.objects.select_related(
+    "registered_model__entity", "artifact_version__collection__project__entity", "artifact_version__run", "linked_by"
+)
+
+
+@router.get("/registry/{entity}/models", response={200: list[ModelOut], **ERRORS}, summary="List registered models")
+def model_list(request: HttpRequest, entity: str, tag: str | None = None):
+    ent = get_entity_for_user(request.auth, entity)
+    models = _models().filter(entity=ent).order_by("name")
+    if tag:
+        models = models.filter(tags__name=tag)
+    return [model_out(m) for m in models[:500]]
+
+
+@router.post("/registry/{entity}/models", response={201: ModelOut, **ERRORS}, summary="Create a registered model")
+def model_create(request: HttpRequest, entity: str, payload: ModelIn):
+    ent = get_entity_for_user(request.auth, entity, write=True)
+    model = registered_model_create(
+        entity=ent,
+        name=payload.name,
+        user=request.auth,
+        description=payload.description,
+        card=payload.card,
+        tags=payload.tags,
+    )
+    return Status(201, model_out(model))
+
+
+@router.get("/registry/{entity}/models/{name}", response={200: ModelOut, **ERRORS}, summary="Get a registered model")
+def model_get(request: HttpRequest, entity: str, name: str):
+    return model_out(registered_model_get(user=request.auth, entity_name=entity, name=name))
+
+
+@router.patch(
+    "/registry/{entity}/models/{name}",
+    response={200: ModelOut, **ERRORS},
+    summary="Update a registered model's description, model card or tags (only the fields sent)",
+)
+def model_update(request: HttpRequest, entity: str, name: str, payload: ModelPatch):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name, write=True)
+    if payload.description is not None:
+        model = registered_model_update(registered_model=model, user=request.auth, description=payload.description)
+    if payload.card is not None:
+        model_card_save(registered_model=model, body=payload.card, user=request.auth)
+    if payload.tags is not None:
+        model_tags_set(registered_model=model, tags=payload.tags, user=request.auth)
+    return model_out(_models().get(pk=model.pk))
+
+
+@router.get(
+    "/registry/{entity}/models/{name}/versions",
+    response={200: LinkPage, **ERRORS},
+    summary="List a registered model's versions, newest first (cursor pagination)",
+)
+def link_list(
+    request: HttpRequest,
+    entity: str,
+    name: str,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
+    links = _LINKS.filter(registered_model=model).order_by("-index")
+    before = _cursor(cursor)
+    if before is not None:
+        links = links.filter(index__lt=before)
+    page = list(links[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    aliases: dict[int, list[str]] = {}
+    for version_id, alias in RegistryAlias.objects.filter(version__in=page).values_list("version_id", "name"):
+        aliases.setdefault(version_id, []).append(alias)
+    items = [link_out(link, sorted(aliases.get(link.pk, []))) for link in page]
+    return {"items": items, "next_cursor": str(page[-1].index) if more else None}
+
+
+@router.post(
+    "/registry/{entity}/models/{name}/versions",
+    response={201: LinkOut, 200: LinkOut, **ERRORS},
+    summary="Link an artifact version (creates the registered model when missing; 200 if already linked)",
+)
+def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
+    ent = get_entity_for_user(request.auth, entity, write=True)
+    resolved = ref_resolve(user=request.auth, text=payload.artifact)
+    link, created = model_link(
+        artifact_version=resolved.artifact_version, entity=ent, name=name, user=request.auth, aliases=payload.aliases
+    )
+    return Status(201 if created else 200, link_out(_LINKS.get(pk=link.pk)))
+
+
+@router.get(
+    "/registry/{entity}/models/{name}/versions/{selector}",
+    response={200: LinkOut, **ERRORS},
+    summary="Get a registered model's version by vN or alias",
+)
+def link_get(request: HttpRequest, entity: str, name: str, selector: str):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
+    return link_out(_LINKS.get(pk=model_version_get(registered_model=model, selector=selector).pk))
+
+
+@router.get(
+    "/registry/{entity}/models/{name}/aliases",
+    response={200: list[AliasOut], **ERRORS},
+    summary="List a registered model's aliases",
+)
+def alias_list(request: HttpRequest, entity: str, name: str):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
+    rows = RegistryAlias.objects.filter(registered_model=model).values_list("name", "version__index").order_by("name")
+    return [{"alias": alias, "version": f"v{index}"} for alias, index in rows]
+
+
+@router.put(
+    "/registry/{entity}/models/{name}/aliases/{alias}",
+    response={200: AliasOut, **ERRORS},
+    summary="Point a registry alias at a version (moving it off another)",
+)
+def alias_put(request: HttpRequest, entity: str, name: str, alias: str, payload: AliasIn):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
+    link = model_version_get(registered_model=model, selector=payload.version)
+    registry_alias_set(version=link, alias=alias, user=request.auth)
+    return {"alias": alias, "version": link.version_name}
+
+
+@router.delete(
+    "/registry/{entity}/models/{name}/aliases/{alias}",
+    response={204: None, **ERRORS},
+    summary="Remove a registry alias",
+)
+def alias_delete(request: HttpRequest, entity: str, name: str, alias: str):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
+    registry_alias_remove(registered_model=model, alias=alias, user=request.auth)
+    return Status(204, None)
+
+
+@router.get(
+    "/registry/{entity}/models/{name}/history",
+    response={200: list[EventOut], **ERRORS},
+    summary="The registered model's events, newest first (alias history with ?alias=)",
+)
+def history(
+    request: HttpRequest, entity: str, name: str, alias: str | None = None, limit: int = Query(100, ge=1, le=500)
+):
+    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
+    events = (
+        RegistryEvent.objects.filter(registered_model=model)
+        .select_related("version", "from_version", "to_version", "actor")
+        .order_by("-id")
+    )
+    if alias:
+        events = events.filter(alias=alias)
+    return [
+        {
+            "kind": e.kind,
+            "version": _vname(e.version),
+            "alias": e.alias,
+            "from_version": _vname(e.from_version),
+            "to_version": _vname(e.to_version),
+            "data": e.data,
+            "actor": e.actor.get_username() if e.actor else None,
+            "created_at": e.created_at,
+        }
+        for e in events[:limit]
+    ]
