@@ -185,7 +185,7 @@ def deliveries_create_for_event(*, event: RegistryEvent) -> list[Delivery]:
             Q(registered_model__isnull=True) | Q(registered_model=model)
         )
         # Filtered here, not in SQL: JSON containment is not portable to the embedded SQLite.
-        if event.kind in integration.events
+        if event.kind in integration.events and not _told_by_the_link(event, integration)
     ]
     if not integrations:
         return []
@@ -200,6 +200,15 @@ def deliveries_create_for_event(*, event: RegistryEvent) -> list[Delivery]:
     for delivery in deliveries:
         transaction.on_commit(partial(delivery_queue, delivery.pk))
     return deliveries
+
+
+def _told_by_the_link(event: RegistryEvent, integration: Integration) -> bool:
+    """An alias given with a new link is already in that link's message: no second message for it."""
+    return (
+        event.kind == RegistryEvent.ALIAS_MOVED
+        and event.data.get("with_link", False)
+        and RegistryEvent.VERSION_LINKED in integration.events
+    )
 
 
 def delivery_queue(delivery_id: int, countdown: float = 0) -> bool:

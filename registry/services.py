@@ -169,7 +169,10 @@ def model_link(
                 data={"aliases": aliases},
             )
         for alias in aliases:
-            _alias_point(model=model, alias=alias, version=link, user=user)
+            # Marked so a notification of the link (which lists its aliases) is not followed by one per alias.
+            _alias_point(
+                model=model, alias=alias, version=link, user=user, data={"with_link": True} if created else None
+            )
         model.save(update_fields=["updated_at"])
     return link, created
 
@@ -182,7 +185,7 @@ def _check_protected(model: RegisteredModel, aliases: list[str], user) -> None:
         )
 
 
-def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, user) -> bool:
+def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, user, data: dict | None = None) -> bool:
     """Point the alias at the version under the model's lock; records the move. False if already there."""
     current = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
     if current is not None and current.version_id == version.pk:
@@ -201,6 +204,7 @@ def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, u
         alias=alias,
         from_version=previous,
         to_version=version,
+        data=data,
     )
     return True
 

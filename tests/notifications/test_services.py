@@ -241,3 +241,25 @@ def test_a_delivery_whose_worker_died_is_swept_back_to_pending_once_its_lease_ex
     delivery.refresh_from_db()
     assert delivery.state == Delivery.PENDING
     assert delivery_send(delivery_id=delivery.pk) == Delivery.SENT
+
+
+def test_aliases_given_with_a_new_link_are_told_in_the_link_message_only(generic_hook, link, member):
+    from registry.services import registry_alias_set
+
+    first = link(b"weights-1", aliases=["staging"])
+    assert list(Delivery.objects.values_list("kind", flat=True)) == ["version.linked"]
+    second = link(b"weights-2")
+    registry_alias_set(version=first, alias="production", user=member)
+    registry_alias_set(version=second, alias="staging", user=member)
+    kinds = list(Delivery.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["version.linked", "version.linked", "alias.moved", "alias.moved"]
+
+
+def test_an_integration_for_alias_moves_only_hears_of_aliases_given_with_a_link(
+    team, admin, receiver, webhook_settings, link
+):
+    integration = integration_create(
+        entity=team, user=admin, name="aliases", kind=Integration.SLACK, url=receiver.url, events=["alias.moved"]
+    )
+    link(b"weights-1", aliases=["staging"])
+    assert list(Delivery.objects.filter(integration=integration).values_list("kind", flat=True)) == ["alias.moved"]
