@@ -15,7 +15,7 @@ from artifacts.access import get_entity_for_user, get_project_for_user
 from artifacts.blobstore import CHUNK_SIZE, blob_open, blob_put, blobs_missing
 from artifacts.errors import InvalidInput, NotFound
 from artifacts.models import ArtifactAlias, ArtifactCollection, ArtifactVersion, Blob, ManifestEntry, Project, Run
-from artifacts.selectors import collection_get, version_get
+from artifacts.selectors import collection_get, version_find
 from artifacts.services import (
     artifact_alias_remove,
     artifact_alias_set,
@@ -230,8 +230,7 @@ def _run_get(project: Project, run_id: str) -> Run:
 
 
 def _version(user, entity: str, project: str, name: str, selector: str) -> ArtifactVersion:
-    proj = get_project_for_user(user, entity, project)
-    return version_get(collection=collection_get(project=proj, name=name), selector=selector)
+    return version_find(user=user, entity=entity, project=project, name=name, selector=selector)
 
 
 def _cursor(value: str | None) -> int | None:

@@ -1,9 +1,10 @@
 """Reads that several views and the API share."""
 
-from artifacts.access import get_project_for_user
+from artifacts.access import check_entity, get_project_for_user
 from artifacts.errors import NotFound
 from artifacts.models import ArtifactCollection, ArtifactVersion, Project
 from artifacts.refs import Ref
+from artifacts.validation import parse_version_name
 
 
 def collection_get(*, project: Project, name: str) -> ArtifactCollection:
@@ -27,8 +28,26 @@ def version_get(*, collection: ArtifactCollection, selector: str) -> ArtifactVer
     return version
 
 
+def version_find(*, user, entity: str, project: str, name: str, selector: str) -> ArtifactVersion:
+    """A version by its names, for a user who may read it: one joined query on the hot path.
+
+    When nothing matches, the step-by-step lookup names what is missing (entity, project,
+    artifact, version or alias), telling outsiders no more than that the entity is not found.
+    """
+    versions = ArtifactVersion.objects.select_related("collection__project__entity", "run").filter(
+        collection__project__entity__name__iexact=entity,
+        collection__project__name=project,
+        collection__name=name,
+    )
+    index = parse_version_name(selector)
+    version = (versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)).first()
+    if version is None:
+        collection = collection_get(project=get_project_for_user(user, entity, project), name=name)
+        return version_get(collection=collection, selector=selector)
+    check_entity(user, version.collection.project.entity)
+    return version
+
+
 def artifact_ref_resolve(*, user, ref: Ref) -> ArtifactVersion:
     """An artifact reference (not the model registry's) to the version the user may read."""
-    project = get_project_for_user(user, ref.entity, ref.project)
-    collection = collection_get(project=project, name=ref.name)
-    return version_get(collection=collection, selector=ref.selector)
+    return version_find(user=user, entity=ref.entity, project=ref.project, name=ref.name, selector=ref.selector)

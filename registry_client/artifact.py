@@ -18,7 +18,9 @@ from registry_client.transport import Transport, q
 
 CHUNK = 1024 * 1024
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
-UPLOAD_WORKERS = 4
+# Parallel transfers: many small files are bound by round trips, not bandwidth.
+UPLOAD_WORKERS = 8
+DOWNLOAD_WORKERS = 8
 
 
 def sha256_file(path: str | os.PathLike) -> tuple[str, int]:
@@ -308,20 +310,27 @@ def download_version(transport: Transport, artifact: LoggedArtifact, root: Path)
     entries = [e for e in artifact.manifest if not e.get("ref")]
     root.mkdir(parents=True, exist_ok=True)
     real_root = root.resolve()
+    targets = []
+    for entry in entries:
+        target = (root / entry["path"]).resolve()
+        if real_root not in target.parents:
+            raise InvalidInput(f"The path {entry['path']!r} would escape {root}; nothing written there.")
+        targets.append((entry, target))
     total = sum(e.get("size") or 0 for e in entries)
-    with _progress(total, f"download {artifact.qualified_name}") as bar:
-        for entry in entries:
-            target = (root / entry["path"]).resolve()
-            if real_root not in target.parents:
-                raise InvalidInput(f"The path {entry['path']!r} would escape {root}; nothing written there.")
-            cached = fetch_blob(transport, artifact, entry, bar)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Copy (not link) so editing the downloaded file cannot corrupt the cache; rename so it is whole or absent.
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
-            os.close(fd)
-            try:
-                shutil.copyfile(cached, tmp)
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+    with _progress(total, f"download {artifact.qualified_name}") as bar, ThreadPoolExecutor(DOWNLOAD_WORKERS) as pool:
+        # list() re-raises the first failure; files already placed are whole (each is renamed into place).
+        list(pool.map(lambda pair: _place(transport, artifact, pair[0], pair[1], bar), targets))
+
+
+def _place(transport: Transport, artifact: LoggedArtifact, entry: dict, target: Path, bar: tqdm) -> None:
+    cached = fetch_blob(transport, artifact, entry, bar)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Copy (not link) so editing the downloaded file cannot corrupt the cache; rename so it is whole or absent.
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+    os.close(fd)
+    try:
+        shutil.copyfile(cached, tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -34,19 +34,20 @@ def tutorial_run(live_server, team, admin, worker, settings, tmp_path):
     from artifacts.services import api_key_create
 
     settings.DEBUG = True  # the development receiver answers only in DEBUG
-    settings.SITE_URL = live_server.url
+    base_url = live_server.url.replace("localhost", "127.0.0.1")  # the address WEBHOOK_ALLOW_PRIVATE names
+    settings.SITE_URL = base_url
     integration_create(
         entity=team,
         user=admin,
         name="dev receiver",
         kind=Integration.SLACK,
-        url=f"{live_server.url}/dev/webhooks/",
+        url=f"{base_url}/dev/webhooks/",
         events=["version.linked", "alias.moved"],
     )
     _, key = api_key_create(user=admin, name="tutorial")
     env = {
         **os.environ,
-        "REGISTRY_BASE_URL": live_server.url,
+        "REGISTRY_BASE_URL": base_url,
         "REGISTRY_API_KEY": key,
         "REGISTRY_CONFIG_DIR": str(tmp_path / "config"),
         "REGISTRY_CACHE_DIR": str(tmp_path / "cache"),
