@@ -71,6 +71,9 @@ class Command(BaseCommand):
             threading.Thread(target=self.run_tutorial, args=(base_url, team.name, api_key, epochs), daemon=True).start()
         else:
             threading.Thread(target=self.say_ready, args=(base_url, team.name), daemon=True).start()
+        # honcho runs in its own session (so one Ctrl-C is handled once, here): stop it on any way out.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _interrupt)
         try:
             honcho.wait()
         except KeyboardInterrupt:
@@ -151,3 +154,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"\nThe registry is ready at {base_url}/{team}/model-registry/\n"))
         else:
             self.stderr.write(f"The tutorial failed (exit {result.returncode}); it will run again on the next start.")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
