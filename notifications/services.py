@@ -5,11 +5,11 @@ import random
 import uuid
 from datetime import timedelta
 from functools import partial
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from artifacts.access import check_entity
@@ -131,7 +131,7 @@ def integration_delete(*, integration: Integration, user) -> None:
 
 def registered_model_url(*, entity_name: str, model_name: str) -> str:
     """The absolute URL of a registered model's page (the web app's `registry:model_detail`)."""
-    return f"{settings.SITE_URL}/{quote(entity_name, safe='')}/model-registry/{quote(model_name, safe='')}/"
+    return settings.SITE_URL + reverse("registry:model_detail", kwargs={"entity": entity_name, "name": model_name})
 
 
 def _version_doc(version) -> dict | None:

@@ -107,10 +107,12 @@ def _unexpected(request, exc):
 
 def _register_routers() -> None:
     from artifacts.api import router as artifacts_router
+    from notifications.api import router as notifications_router
     from registry.api import router as registry_router
 
     api.add_router("", artifacts_router)
     api.add_router("", registry_router)
+    api.add_router("", notifications_router)
 
 
 _register_routers()
