@@ -67,7 +67,7 @@ class Run:
             json={"job_type": job_type, "config": self.config, "name": name, "run_id": self.id},
         )
         self.id = data["id"]
-        self.url = f"{self._transport.base_url}/api/v1/projects/{q(entity)}/{q(project)}/runs/{self.id}"
+        self.url = f"{self._transport.base_url}/{q(entity)}/{q(project)}/runs/{self.id}/"  # its page in the browser
 
     # --- offline journal ---------------------------------------------------------------------
 
