@@ -26,25 +26,26 @@ RESERVED_PROJECT_NAMES = frozenset({MODEL_REGISTRY, "settings", "integrations"})
 REFERENCE_SCHEMES = ("s3://", "gs://", "az://", "https://", "http://", "file://", "hdfs://")
 
 
-def validate_entity_name(name: str) -> str:
+def _check_short_name(name: str, kind: str, field: str) -> str:
+    """Entity and project names share one rule."""
     if not isinstance(name, str) or not ENTITY_NAME_RE.fullmatch(name):
         raise InvalidInput(
-            f"Invalid entity name {name!r}: use 1 to 64 letters, digits, '_', '-' or '.', "
+            f"Invalid {kind} name {name!r}: use 1 to 64 letters, digits, '_', '-' or '.', "
             "starting with a letter or digit.",
-            field="entity",
+            field=field,
         )
+    return name
+
+
+def validate_entity_name(name: str) -> str:
+    _check_short_name(name, "entity", "entity")
     if name.lower() in RESERVED_ENTITY_NAMES:
         raise InvalidInput(f"The name {name!r} is reserved by the site; choose another.", field="entity")
     return name
 
 
 def validate_project_name(name: str) -> str:
-    if not isinstance(name, str) or not ENTITY_NAME_RE.fullmatch(name):
-        raise InvalidInput(
-            f"Invalid project name {name!r}: use 1 to 64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit.",
-            field="project",
-        )
+    _check_short_name(name, "project", "project")
     if name.lower() == MODEL_REGISTRY:
         raise InvalidInput(f"The project name {MODEL_REGISTRY!r} is reserved for the model registry.", field="project")
     if name.lower() in RESERVED_PROJECT_NAMES:

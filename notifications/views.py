@@ -5,14 +5,15 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from artifacts.access import get_entity_for_user
-from artifacts.errors import InvalidInput, NotFound, PermissionDenied
+from artifacts.errors import InvalidInput
+from artifacts.views import page_errors
 from notifications import services
 from notifications.forms import IntegrationForm
 from notifications.models import Delivery, Integration, ReceivedWebhook
@@ -22,11 +23,8 @@ DEV_RECEIVER_MAX_BYTES = 256 * 1024
 
 
 def _admin_entity(request, entity_name: str):
-    """The entity, when the user is one of its admins: 404 for outsiders, 403 for other members."""
-    try:
-        return get_entity_for_user(request.user, entity_name, admin=True)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    """The entity, when the user is one of its admins: 404 for outsiders, 403 for other members (page_errors)."""
+    return get_entity_for_user(request.user, entity_name, admin=True)
 
 
 def _integration(request, entity, pk: int) -> Integration:
@@ -36,20 +34,14 @@ def _integration(request, entity, pk: int) -> Integration:
     return integration
 
 
-def _forbidden(exc: PermissionDenied) -> HttpResponse:
-    return HttpResponseForbidden(exc.message)
-
-
 def _apply_error(form: IntegrationForm, exc: InvalidInput) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @require_http_methods(["GET", "POST"])
+@page_errors
 def integration_list(request, entity_name: str):
-    try:
-        entity = _admin_entity(request, entity_name)
-    except PermissionDenied as exc:
-        return _forbidden(exc)
+    entity = _admin_entity(request, entity_name)
     form = IntegrationForm(request.POST or None, entity=entity)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,11 +58,9 @@ def integration_list(request, entity_name: str):
 
 
 @require_GET
+@page_errors
 def integration_detail(request, entity_name: str, pk: int):
-    try:
-        entity = _admin_entity(request, entity_name)
-    except PermissionDenied as exc:
-        return _forbidden(exc)
+    entity = _admin_entity(request, entity_name)
     integration = _integration(request, entity, pk)
     page = Paginator(Delivery.objects.filter(integration=integration), DELIVERIES_PER_PAGE).get_page(
         request.GET.get("page")
@@ -83,11 +73,9 @@ def integration_detail(request, entity_name: str, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@page_errors
 def integration_edit(request, entity_name: str, pk: int):
-    try:
-        entity = _admin_entity(request, entity_name)
-    except PermissionDenied as exc:
-        return _forbidden(exc)
+    entity = _admin_entity(request, entity_name)
     integration = _integration(request, entity, pk)
     initial = {
         "name": integration.name,
@@ -118,11 +106,9 @@ def integration_edit(request, entity_name: str, pk: int):
 
 
 @require_POST
+@page_errors
 def integration_enabled(request, entity_name: str, pk: int):
-    try:
-        entity = _admin_entity(request, entity_name)
-    except PermissionDenied as exc:
-        return _forbidden(exc)
+    entity = _admin_entity(request, entity_name)
     integration = _integration(request, entity, pk)
     enabled = request.POST.get("enabled") == "on"
     services.integration_set_enabled(integration=integration, user=request.user, enabled=enabled)
@@ -131,11 +117,9 @@ def integration_enabled(request, entity_name: str, pk: int):
 
 
 @require_POST
+@page_errors
 def integration_delete(request, entity_name: str, pk: int):
-    try:
-        entity = _admin_entity(request, entity_name)
-    except PermissionDenied as exc:
-        return _forbidden(exc)
+    entity = _admin_entity(request, entity_name)
     integration = _integration(request, entity, pk)
     services.integration_delete(integration=integration, user=request.user)
     messages.success(request, f"Integration {integration.name!r} deleted.")
@@ -143,11 +127,9 @@ def integration_delete(request, entity_name: str, pk: int):
 
 
 @require_POST
+@page_errors
 def integration_test(request, entity_name: str, pk: int):
-    try:
-        entity = _admin_entity(request, entity_name)
-    except PermissionDenied as exc:
-        return _forbidden(exc)
+    entity = _admin_entity(request, entity_name)
     integration = _integration(request, entity, pk)
     delivery = services.integration_send_test(integration=integration, user=request.user)
     if request.htmx:

@@ -55,8 +55,9 @@ def test_only_admins_see_integration_pages(who, status, request, client, slack):
     assert Integration.objects.filter(pk=slack.pk).exists()
 
 
-def test_an_anonymous_visitor_gets_404(client, slack):
-    assert client.get(reverse("notifications:integration_list", args=["acme"])).status_code == 404
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, slack):
+    response = client.get(reverse("notifications:integration_list", args=["acme"]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("artifacts:login"))
 
 
 def test_an_integration_of_another_entity_is_not_found(client, admin, slack, make_user):
