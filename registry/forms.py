@@ -1,0 +1,31 @@
+"""Forms of the registry pages: Link to Registry, aliases, model card, tags."""
+
+import re
+
+from django import forms
+
+
+def split_names(text: str) -> list[str]:
+    """Aliases typed as `staging, best` or `staging best`."""
+    return [part for part in re.split(r"[\s,]+", text or "") if part]
+
+
+class LinkForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Registered model")
+    aliases = forms.CharField(max_length=1000, required=False, help_text="Comma- or space-separated, e.g. staging")
+
+    def clean_aliases(self) -> list[str]:
+        return split_names(self.cleaned_data["aliases"])
+
+
+class AliasForm(forms.Form):
+    alias = forms.CharField(max_length=200)
+    confirm = forms.BooleanField(required=False)
+
+
+class CardForm(forms.Form):
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 16}), strip=False)
+
+
+class TagForm(forms.Form):
+    tag = forms.CharField(max_length=200)

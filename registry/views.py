@@ -1,0 +1,428 @@
+"""HTML pages of the registry: home feed, model registry list, registered model, aliases, card, tags, linking."""
+
+import difflib
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from artifacts.access import entities_for_user, get_entity_for_user
+from artifacts.errors import NotFound, RegistryError
+from artifacts.views import (
+    PAGE_SIZE,
+    get_version_for_user,
+    linked_models,
+    page_errors,
+    paginate,
+    role_context,
+    version_context,
+)
+from registry import services
+from registry.forms import AliasForm, CardForm, LinkForm, TagForm
+from registry.markdown import render_markdown
+from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
+from registry.selectors import registered_model_get
+
+METADATA_COLUMNS = 4
+CHART_POINTS = 200
+HISTORY_EVENTS = 20
+
+
+def get_registered_model_for_user(request: HttpRequest, entity: str, name: str, write: bool = False):
+    """The registered model if the user may see it (404 otherwise), and change it when `write` (403 otherwise)."""
+    return registered_model_get(user=request.user, entity_name=entity, name=name, write=write)
+
+
+def _events(queryset):
+    return queryset.select_related("registered_model__entity", "version", "from_version", "to_version", "actor")
+
+
+# --- home and the model registry list ---------------------------------------------------------
+
+
+@page_errors
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    entities = list(entities_for_user(request.user).order_by("kind", "name"))
+    events = _events(RegistryEvent.objects.filter(registered_model__entity__in=entities))[:HISTORY_EVENTS]
+    return render(request, "registry/home.html", {"entities": entities, "events": events})
+
+
+@page_errors
+@require_GET
+def model_list(request: HttpRequest, entity: str) -> HttpResponse:
+    entity_obj = get_entity_for_user(request.user, entity)
+    query = request.GET.get("q", "").strip()
+    tag = request.GET.get("tag", "").strip()
+    models = RegisteredModel.objects.filter(entity=entity_obj)
+    if query:
+        models = models.filter(name__icontains=query)
+    if tag:
+        models = models.filter(tags__name=tag)
+    models = (
+        models.annotate(version_count=Count("versions", distinct=True), newest_index=Max("versions__index"))
+        .prefetch_related("tags", Prefetch("aliases", queryset=RegistryAlias.objects.select_related("version")))
+        .order_by("-updated_at", "name")
+    )
+    all_tags = (
+        Tag.objects.filter(registered_model__entity=entity_obj)
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")
+    )
+    ctx = {
+        "entity": entity_obj,
+        "page": paginate(request, models),
+        "query": query,
+        "tag": tag,
+        "all_tags": list(all_tags),
+        **role_context(request.user, entity_obj),
+    }
+    return render(request, "registry/model_list.html", ctx)
+
+
+# --- the registered model page ----------------------------------------------------------------
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _chart(model: RegisteredModel, metric: str | None) -> dict | None:
+    """An inline-SVG line of one numeric metadata key across the model's versions, oldest first."""
+    rows = list(
+        ModelVersion.objects.filter(registered_model=model)
+        .order_by("-index")
+        .values_list("index", "artifact_version__metadata")[:CHART_POINTS]
+    )
+    rows.reverse()
+    keys = sorted({k for _, meta in rows for k, v in (meta or {}).items() if _is_number(v)})
+    if not keys:
+        return None
+    metric = metric if metric in keys else ("accuracy" if "accuracy" in keys else keys[0])
+    points = [(index, float(meta[metric])) for index, meta in rows if _is_number((meta or {}).get(metric))]
+    width, height, pad = 600, 180, 30
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span = (high - low) or 1.0
+    first, last = points[0][0], points[-1][0]
+    step = (last - first) or 1
+
+    def xy(index: int, value: float) -> tuple[float, float]:
+        x = pad + (index - first) / step * (width - 2 * pad) if last != first else width / 2
+        y = height - pad - (value - low) / span * (height - 2 * pad)
+        return round(x, 1), round(y, 1)
+
+    dots = [{"x": x, "y": y, "index": i, "value": v} for (i, v) in points for x, y in [xy(i, v)]]
+    return {
+        "metric": metric,
+        "keys": keys,
+        "width": width,
+        "height": height,
+        "pad": pad,
+        "low": low,
+        "high": high,
+        "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),
+        "dots": dots,
+    }
+
+
+def _versions_page(request: HttpRequest, model: RegisteredModel, page_number=None):
+    versions = (
+        ModelVersion.objects.filter(registered_model=model)
+        .select_related("artifact_version__collection__project__entity", "linked_by")
+        .prefetch_related(Prefetch("aliases", queryset=RegistryAlias.objects.order_by("name")))
+        .order_by("-index")
+    )
+    return Paginator(versions, PAGE_SIZE).get_page(page_number or request.GET.get("page"))
+
+
+def versions_context(request: HttpRequest, model: RegisteredModel, page_number=None, **extra) -> dict:
+    page = _versions_page(request, model, page_number)
+    columns: list[str] = []
+    for version in page:
+        for key, value in (version.artifact_version.metadata or {}).items():
+            if _is_number(value) and key not in columns and len(columns) < METADATA_COLUMNS:
+                columns.append(key)
+    for version in page:
+        meta = version.artifact_version.metadata or {}
+        version.columns = [meta.get(key, "") for key in columns]
+    return {
+        "model": model,
+        "entity": model.entity,
+        "versions": page,
+        "columns": columns,
+        **role_context(request.user, model.entity),
+        **extra,
+    }
+
+
+def model_context(request: HttpRequest, model: RegisteredModel, **extra) -> dict:
+    history = _events(
+        RegistryEvent.objects.filter(
+            registered_model=model, kind__in=[RegistryEvent.ALIAS_MOVED, RegistryEvent.ALIAS_REMOVED]
+        )
+    )[:HISTORY_EVENTS]
+    return {
+        **versions_context(request, model, **extra),
+        "card_html": render_markdown(model.card),
+        "tags": list(model.tags.all()),
+        "history": history,
+        "chart": _chart(model, request.GET.get("metric")),
+        "revision_count": model.card_revisions.count(),
+    }
+
+
+@page_errors
+@require_GET
+def model_detail(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name)
+    return render(request, "registry/model_detail.html", model_context(request, model))
+
+
+def _model_url(model: RegisteredModel) -> str:
+    return reverse("registry:model_detail", kwargs={"entity": model.entity.name, "name": model.name})
+
+
+# --- aliases ----------------------------------------------------------------------------------
+
+
+def _versions_response(request: HttpRequest, model: RegisteredModel, page_number, **extra) -> HttpResponse:
+    """HTMX gets the versions table; a plain post with an error gets the whole page with the error."""
+    if request.htmx:
+        return render(
+            request, "registry/model_detail.html#versions-table", versions_context(request, model, page_number, **extra)
+        )
+    status = 400 if extra.get("error") else 200
+    return render(request, "registry/model_detail.html", model_context(request, model, **extra), status=status)
+
+
+@page_errors
+@require_POST
+def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name, write=True)
+    page_number = request.POST.get("page")
+    version = (
+        ModelVersion.objects.filter(registered_model=model, index=index)
+        .select_related("registered_model__entity")
+        .first()
+    )
+    if version is None:
+        raise NotFound(f"{model.name} has no version v{index}.")
+    form = AliasForm(request.POST)
+    if not form.is_valid():
+        return _versions_response(request, model, page_number, error="Type an alias to add.", error_index=index)
+    alias = form.cleaned_data["alias"].strip()
+    holder = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
+    if holder is not None and holder.version_id != version.pk and not form.cleaned_data["confirm"]:
+        # Moving an alias off another version is a visible change: ask first.
+        confirm = {"alias": alias, "index": index, "from": holder.version.version_name}
+        return _versions_response(request, model, page_number, confirm=confirm)
+    try:
+        services.registry_alias_set(version=version, alias=alias, user=request.user)
+    except RegistryError as exc:
+        return _versions_response(request, model, page_number, error=exc.message, error_index=index)
+    if request.htmx:
+        return _versions_response(request, model, page_number)
+    messages.success(request, f"{model.name}:{alias} now points to v{index}.")
+    return redirect(_model_url(model))
+
+
+@page_errors
+@require_POST
+def alias_remove(request: HttpRequest, entity: str, name: str, alias: str) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name, write=True)
+    page_number = request.POST.get("page")
+    try:
+        services.registry_alias_remove(registered_model=model, alias=alias, user=request.user)
+    except RegistryError as exc:
+        return _versions_response(request, model, page_number, error=exc.message)
+    if request.htmx:
+        return _versions_response(request, model, page_number)
+    messages.success(request, f"Removed the alias {alias}.")
+    return redirect(_model_url(model))
+
+
+# --- model card -------------------------------------------------------------------------------
+
+
+def _card_context(request: HttpRequest, model: RegisteredModel, **extra) -> dict:
+    return {
+        "model": model,
+        "entity": model.entity,
+        "card_html": render_markdown(model.card),
+        "revision_count": model.card_revisions.count(),
+        **role_context(request.user, model.entity),
+        **extra,
+    }
+
+
+@page_errors
+@require_GET
+def card(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name)
+    if not request.htmx:
+        return redirect(_model_url(model))
+    return render(request, "registry/model_detail.html#model-card", _card_context(request, model))
+
+
+@page_errors
+@require_http_methods(["GET", "POST"])
+def card_edit(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    """GET: the editor. POST: save a new revision."""
+    model = get_registered_model_for_user(request, entity, name, write=True)
+    form = CardForm(request.POST or None, initial={"body": model.card})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.model_card_save(registered_model=model, body=form.cleaned_data["body"], user=request.user)
+        except RegistryError as exc:
+            form.add_error("body", exc.message)
+        else:
+            if request.htmx:
+                return render(request, "registry/model_detail.html#model-card", _card_context(request, model))
+            messages.success(request, "Saved the model card.")
+            return redirect(_model_url(model))
+    ctx = _card_context(request, model, form=form)
+    if request.htmx:
+        return render(request, "registry/model_detail.html#card-editor", ctx)
+    return render(request, "registry/card_edit.html", ctx, status=400 if form.errors else 200)
+
+
+@page_errors
+@require_POST
+def card_preview(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    get_registered_model_for_user(request, entity, name, write=True)
+    html = render_markdown(request.POST.get("body", ""))
+    return render(request, "registry/model_detail.html#card-preview", {"preview_html": html})
+
+
+@page_errors
+@require_GET
+def card_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name)
+    revisions = model.card_revisions.select_related("author").order_by("-number")
+    page = paginate(request, revisions)
+    diff = None
+    a, b = request.GET.get("a", ""), request.GET.get("b", "")
+    if a and b:
+        if not (a.isdigit() and b.isdigit()):
+            return render(
+                request,
+                "registry/card_history.html",
+                {"model": model, "entity": model.entity, "page": page, "error": "Choose two revision numbers."},
+                status=400,
+            )
+        found = {r.number: r for r in ModelCardRevision.objects.filter(registered_model=model, number__in=[a, b])}
+        if int(a) not in found or int(b) not in found:
+            raise NotFound(f"{model.name} has no card revision {a if int(a) not in found else b}.")
+        lines = difflib.unified_diff(
+            found[int(a)].body.splitlines(),
+            found[int(b)].body.splitlines(),
+            fromfile=f"r{a}",
+            tofile=f"r{b}",
+            lineterm="",
+        )
+        diff = [(_diff_class(line), line) for line in lines]
+    ctx = {"model": model, "entity": model.entity, "page": page, "diff": diff, "a": a, "b": b}
+    return render(request, "registry/card_history.html", ctx)
+
+
+def _diff_class(line: str) -> str:
+    if line.startswith(("+++", "---", "@@")):
+        return "meta"
+    return {"+": "add", "-": "del"}.get(line[:1], "")
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def _tags_response(request: HttpRequest, model: RegisteredModel, error: str = "") -> HttpResponse:
+    if request.htmx:
+        ctx = {"model": model, "entity": model.entity, "tags": list(model.tags.all()), "tag_error": error}
+        ctx.update(role_context(request.user, model.entity))
+        return render(request, "registry/model_detail.html#model-tags", ctx)
+    if error:
+        return render(request, "registry/model_detail.html", model_context(request, model, tag_error=error), status=400)
+    return redirect(_model_url(model))
+
+
+@page_errors
+@require_POST
+def tag_add(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name, write=True)
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        return _tags_response(request, model, "Type a tag to add.")
+    try:
+        services.model_tag_add(registered_model=model, tag=form.cleaned_data["tag"], user=request.user)
+    except RegistryError as exc:
+        return _tags_response(request, model, exc.message)
+    return _tags_response(request, model)
+
+
+@page_errors
+@require_POST
+def tag_remove(request: HttpRequest, entity: str, name: str, tag: str) -> HttpResponse:
+    model = get_registered_model_for_user(request, entity, name, write=True)
+    try:
+        services.model_tag_remove(registered_model=model, tag=tag, user=request.user)
+    except RegistryError as exc:
+        return _tags_response(request, model, exc.message)
+    return _tags_response(request, model)
+
+
+# --- Link to Registry -------------------------------------------------------------------------
+
+
+@page_errors
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, entity: str, project: str, name: str, index: int) -> HttpResponse:
+    """The Link to Registry dialog (HTMX) or page (plain): pick or name a registered model, add aliases."""
+    version = get_version_for_user(request.user, entity, project, name, index)
+    entity_obj = version.collection.project.entity
+    form = LinkForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            link, _ = services.model_link(
+                artifact_version=version,
+                entity=entity_obj,
+                name=form.cleaned_data["name"],
+                aliases=form.cleaned_data["aliases"],
+                user=request.user,
+            )
+        except RegistryError as exc:
+            error = exc.message
+        else:
+            label = f"{link.registered_model.name}:{link.version_name}"
+            if request.htmx:
+                response = HttpResponse("")
+                response["HX-Trigger"] = json.dumps({"versionLinked": {"label": label}, "closeModal": True})
+                return response
+            messages.success(request, f"Linked {version.qualified_name} as {label}.")
+            return redirect("artifacts:version_detail", entity=entity_obj.name, project=project, name=name, index=index)
+    ctx = {
+        **version_context(request, version),
+        "form": form,
+        "error": error,
+        "model_names": list(RegisteredModel.objects.filter(entity=entity_obj).values_list("name", flat=True)[:500]),
+    }
+    if request.htmx:
+        # An invalid form stays in the dialog with 200 so HTMX swaps it in.
+        return render(request, "registry/link_dialog.html#dialog", ctx)
+    status = 400 if (error or form.errors) else 200
+    return render(request, "registry/link_dialog.html", ctx, status=status)
+
+
+@page_errors
+@require_GET
+def linked_panel(request: HttpRequest, entity: str, project: str, name: str, index: int) -> HttpResponse:
+    version = get_version_for_user(request.user, entity, project, name, index)
+    ctx = {**version_context(request, version), "links": list(linked_models(version))}
+    if not request.htmx:
+        return redirect("artifacts:version_detail", entity=entity, project=project, name=name, index=index)
+    return render(request, "artifacts/version_detail.html#linked-to", ctx)

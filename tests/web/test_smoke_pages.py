@@ -1,0 +1,25 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_every_page_renders_for_a_member(client_for, member, registered, checkpoint, project):
+    client = client_for(member)
+    urls = [
+        reverse("registry:home"),
+        reverse("artifacts:profile"),
+        reverse("artifacts:entity_detail", args=["acme"]),
+        reverse("artifacts:project_runs", args=["acme", "nature"]),
+        reverse("artifacts:project_artifacts", args=["acme", "nature"]),
+        reverse("artifacts:version_detail", args=["acme", "nature", "nature-ckpt", 0]),
+        reverse("artifacts:version_files", args=["acme", "nature", "nature-ckpt", 0]),
+        reverse("registry:model_list", args=["acme"]),
+        reverse("registry:model_detail", args=["acme", "Nature Classifier"]),
+        reverse("registry:card_edit", args=["acme", "Nature Classifier"]),
+        reverse("registry:card_history", args=["acme", "Nature Classifier"]),
+        reverse("registry:link", args=["acme", "nature", "nature-ckpt", 0]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
