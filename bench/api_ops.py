@@ -63,8 +63,9 @@ def run(base_url: str, api_key: str, scale: Scale, refs: Refs, log=print) -> lis
 
     def commit(state, i):
         manifest = [{"path": f"ckpt-{i}/part-{j}.bin", **b} for j, b in enumerate(blobs)]
-        state["client"].commit(entity=TEAM, project=PROJECT, name=f"bench-commit-{state['c']}", type="model",
-                               manifest=manifest)
+        state["client"].commit(
+            entity=TEAM, project=PROJECT, name=f"bench-commit-{state['c']}", type="model", manifest=manifest
+        )
 
     measure("commit a version (10 files, blobs present)", commit)
 
@@ -73,8 +74,9 @@ def run(base_url: str, api_key: str, scale: Scale, refs: Refs, log=print) -> lis
         setup_client.commit(entity=TEAM, project=PROJECT, name=f"bench-dedup-{c}", type="model", manifest=same)
 
     def recommit(state, i):
-        state["client"].commit(entity=TEAM, project=PROJECT, name=f"bench-dedup-{state['c']}", type="model",
-                               manifest=same)
+        state["client"].commit(
+            entity=TEAM, project=PROJECT, name=f"bench-dedup-{state['c']}", type="model", manifest=same
+        )
 
     measure("re-commit identical content (dedup)", recommit)
 
@@ -88,8 +90,9 @@ def run(base_url: str, api_key: str, scale: Scale, refs: Refs, log=print) -> lis
     def alias_move(state, i):
         # Each client moves `staging` of its own model back and forth between two versions.
         state["n"] += 1
-        state["client"].alias_set(entity=TEAM, model=refs.model(state["c"]), alias="staging",
-                                  version=f"v{state['n'] % 2}")
+        state["client"].alias_set(
+            entity=TEAM, model=refs.model(state["c"]), alias="staging", version=f"v{state['n'] % 2}"
+        )
 
     measure("move an alias", alias_move)
 

@@ -81,7 +81,9 @@ class Client:
 
     def alias_set(self, *, entity: str, model: str, alias: str, version: str) -> dict:
         r = self.session.put(
-            f"{self.base}/registry/{entity}/models/{quote(model)}/aliases/{alias}", json={"version": version}, timeout=60
+            f"{self.base}/registry/{entity}/models/{quote(model)}/aliases/{alias}",
+            json={"version": version},
+            timeout=60,
         )
         return self._check(r).json()
 

@@ -125,18 +125,48 @@ def build(scale: Scale, log=print) -> dict:
     def version_rows():
         for v in range(n_versions):
             size = sum(blob_size[(v * files + j) % scale.blob_pool] for j in range(files))
-            yield (v + 1, v // per + 1, v % per, sha(f"version-{v}"), '{"epoch": %d}' % (v % per), "", size, files,
-                   user.pk, at(v, n_versions))
+            yield (
+                v + 1,
+                v // per + 1,
+                v % per,
+                sha(f"version-{v}"),
+                '{"epoch": %d}' % (v % per),
+                "",
+                size,
+                files,
+                user.pk,
+                at(v, n_versions),
+            )
         big_size = sum(blob_size[k % scale.blob_pool] for k in range(scale.big_version_files))
-        yield (big_version_id, big_collection_id, 0, sha("big-version"), "{}", "", big_size,
-               scale.big_version_files, user.pk, now)
+        yield (
+            big_version_id,
+            big_collection_id,
+            0,
+            sha("big-version"),
+            "{}",
+            "",
+            big_size,
+            scale.big_version_files,
+            user.pk,
+            now,
+        )
 
     step(
         "artifact versions",
         _copy(
             ArtifactVersion._meta.db_table,
-            ["id", "collection_id", "index", "digest", "metadata", "description", "size", "file_count",
-             "created_by_id", "created_at"],
+            [
+                "id",
+                "collection_id",
+                "index",
+                "digest",
+                "metadata",
+                "description",
+                "size",
+                "file_count",
+                "created_by_id",
+                "created_at",
+            ],
             version_rows(),
         ),
     )
@@ -163,7 +193,9 @@ def build(scale: Scale, log=print) -> dict:
 
     step(
         "artifact aliases",
-        _copy(ArtifactAlias._meta.db_table, ["collection_id", "name", "version_id", "updated_at"], artifact_alias_rows()),
+        _copy(
+            ArtifactAlias._meta.db_table, ["collection_id", "name", "version_id", "updated_at"], artifact_alias_rows()
+        ),
     )
 
     n_models = scale.registered_models
@@ -173,8 +205,16 @@ def build(scale: Scale, log=print) -> dict:
             RegisteredModel._meta.db_table,
             ["id", "entity_id", "name", "description", "card", "created_by_id", "created_at", "updated_at"],
             (
-                (m + 1, team.pk, model_name(m), f"Registered model {m}", f"# {model_name(m)}\n\nTrained on data.",
-                 user.pk, at(m, n_models), now)
+                (
+                    m + 1,
+                    team.pk,
+                    model_name(m),
+                    f"Registered model {m}",
+                    f"# {model_name(m)}\n\nTrained on data.",
+                    user.pk,
+                    at(m, n_models),
+                    now,
+                )
                 for m in range(n_models)
             ),
         ),
@@ -187,15 +227,19 @@ def build(scale: Scale, log=print) -> dict:
             (
                 row
                 for m in range(n_models)
-                for row in ((m + 1, FAMILIES[m % len(FAMILIES)]), (m + 1, "production-ready" if m % 3 == 0 else "research"))
+                for row in (
+                    (m + 1, FAMILIES[m % len(FAMILIES)]),
+                    (m + 1, "production-ready" if m % 3 == 0 else "research"),
+                )
             ),
         ),
     )
 
     # Links: model 0 has `big_model_links`; the rest are spread evenly. Each links a distinct artifact version.
     rest = scale.links - scale.big_model_links
-    link_counts = [scale.big_model_links] + [rest // (n_models - 1) + (1 if m <= rest % (n_models - 1) else 0)
-                                             for m in range(1, n_models)]
+    link_counts = [scale.big_model_links] + [
+        rest // (n_models - 1) + (1 if m <= rest % (n_models - 1) else 0) for m in range(1, n_models)
+    ]
     assert scale.links <= n_versions, "every link needs its own artifact version"
     links: list[tuple[int, int, int]] = []  # (link id, model id, index)
     av = 0
@@ -224,16 +268,28 @@ def build(scale: Scale, log=print) -> dict:
         aliases.append((mid, "staging", (first_link[mid] + last_link[mid]) // 2))
     step(
         "registry aliases",
-        _copy(RegistryAlias._meta.db_table, ["registered_model_id", "name", "version_id", "updated_at"],
-              ((mid, name, vid, now) for mid, name, vid in aliases)),
+        _copy(
+            RegistryAlias._meta.db_table,
+            ["registered_model_id", "name", "version_id", "updated_at"],
+            ((mid, name, vid, now) for mid, name, vid in aliases),
+        ),
     )
 
     def event_rows():
         for m in range(n_models):
             yield (m + 1, RegistryEvent.MODEL_CREATED, None, "", None, None, "{}", user.pk, at(m, n_models))
         for lid, mid, _ in links:
-            yield (mid, RegistryEvent.VERSION_LINKED, lid, "", None, None, '{"aliases": []}', user.pk,
-                   at(lid, len(links)))
+            yield (
+                mid,
+                RegistryEvent.VERSION_LINKED,
+                lid,
+                "",
+                None,
+                None,
+                '{"aliases": []}',
+                user.pk,
+                at(lid, len(links)),
+            )
         for mid, name, vid in aliases:
             yield (mid, RegistryEvent.ALIAS_MOVED, vid, name, None, vid, "{}", user.pk, now)
 
@@ -241,8 +297,17 @@ def build(scale: Scale, log=print) -> dict:
         "events",
         _copy(
             RegistryEvent._meta.db_table,
-            ["registered_model_id", "kind", "version_id", "alias", "from_version_id", "to_version_id", "data",
-             "actor_id", "created_at"],
+            [
+                "registered_model_id",
+                "kind",
+                "version_id",
+                "alias",
+                "from_version_id",
+                "to_version_id",
+                "data",
+                "actor_id",
+                "created_at",
+            ],
             event_rows(),
         ),
     )

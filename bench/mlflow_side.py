@@ -25,7 +25,9 @@ def ensure_venv(log=print) -> str:
         log(f"    installing {MLFLOW_SPEC} into {VENV} ...")
         subprocess.run(["python3", "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", MLFLOW_SPEC, "psycopg2-binary"], check=True)
-    out = subprocess.run([str(PYTHON), "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True)
+    out = subprocess.run(
+        [str(PYTHON), "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True
+    )
     return out.stdout.strip()
 
 
@@ -82,8 +84,10 @@ def fill(scale: Scale, log=print) -> None:
                     cp.write_row(("production", 1, model_name(m)))
                     cp.write_row(("staging", max(1, count // 2), model_name(m)))
         cur.execute("ANALYZE")
-    log(f"    MLflow filled with {n_models:,} registered models, {scale.links:,} versions "
-        f"({time.perf_counter() - started:.0f}s)")
+    log(
+        f"    MLflow filled with {n_models:,} registered models, {scale.links:,} versions "
+        f"({time.perf_counter() - started:.0f}s)"
+    )
 
 
 def driver(uri: str, **args) -> dict:
@@ -125,8 +129,9 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
 
     def alias(state, i):
         state["n"] += 1
-        state["client"].alias_set(entity=TEAM, model=refs.model(100 + state["c"]), alias="staging",
-                                  version=f"v{state['n'] % 2}")
+        state["client"].alias_set(
+            entity=TEAM, model=refs.model(100 + state["c"]), alias="staging", version=f"v{state['n'] % 2}"
+        )
 
     def get_alias(state, i):
         state["client"].model_version(entity=TEAM, model=names[i % len(names)], selector="production")
@@ -137,8 +142,15 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         state["client"].models(entity=TEAM, q=family, limit=50, offset=50)
 
     def download(state, i):
-        state["client"].download(entity=TEAM, project=project_name(0), name="bench-download", selector=logged["version"],
-                                 path=os.path.basename(model_file), dest=state["dest"], digest=digest)
+        state["client"].download(
+            entity=TEAM,
+            project=project_name(0),
+            name="bench-download",
+            selector=logged["version"],
+            path=os.path.basename(model_file),
+            dest=state["dest"],
+            digest=digest,
+        )
 
     ours = {"create": create, "alias": alias, "get_alias": get_alias, "search": search, "download": download}
     results = []

@@ -95,10 +95,18 @@ def main(argv: list[str] | None = None) -> int:
                     ["`cp`", fmt(t["cp_mbs"], 0), "", ""],
                     ["`sha256sum`", fmt(t["sha_mbs"], 0), "", ""],
                     ["ceiling: `cp` + `sha256sum` in sequence", fmt(t["ceiling_mbs"], 0), "1.00", ""],
-                    ["upload through the client (hash, ask, stream, commit)", fmt(t["upload_mbs"], 0),
-                     fmt(t["upload_mbs"] / t["ceiling_mbs"], 2), fmt(t["upload_growth_mib"], 0)],
-                    ["download through the client (stream, verify)", fmt(t["download_mbs"], 0),
-                     fmt(t["download_mbs"] / t["ceiling_mbs"], 2), fmt(t["download_growth_mib"], 0)],
+                    [
+                        "upload through the client (hash, ask, stream, commit)",
+                        fmt(t["upload_mbs"], 0),
+                        fmt(t["upload_mbs"] / t["ceiling_mbs"], 2),
+                        fmt(t["upload_growth_mib"], 0),
+                    ],
+                    [
+                        "download through the client (stream, verify)",
+                        fmt(t["download_mbs"], 0),
+                        fmt(t["download_mbs"] / t["ceiling_mbs"], 2),
+                        fmt(t["download_growth_mib"], 0),
+                    ],
                 ],
                 note="Growth is the largest rise in one gunicorn worker's RSS, sampled from /proc every 20 ms.",
             )
@@ -108,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
                 with servers.celery_worker():
                     time.sleep(3)
                     s = alerts.run(server.url, key, refs, scale.alert_samples, log=log)
-                out += report.table("Alerts", ["path", "n", "p50 ms", "p95 ms"],
-                                    [["link response → webhook arrival", str(s.n), fmt(s.p50_ms, 0), fmt(s.p95_ms, 0)]])
+                out += report.table(
+                    "Alerts",
+                    ["path", "n", "p50 ms", "p95 ms"],
+                    [["link response → webhook arrival", str(s.n), fmt(s.p50_ms, 0), fmt(s.p95_ms, 0)]],
+                )
             else:
                 log("  Alerts: skipped, the notifications app has no integrations in this branch")
                 out += ["## Alerts", "", "Not measured: the notifications app is not merged into this branch yet.", ""]
@@ -121,11 +132,27 @@ def main(argv: list[str] | None = None) -> int:
                 rows = mlflow_side.run(server.url, key, scale, refs, mlflow_server.url, log=log)
             out += report.table(
                 "Side by side with MLflow",
-                ["operation", "ours p50 ms", "ours p95 ms", "ours ops/s", "MLflow p50 ms", "MLflow p95 ms",
-                 "MLflow ops/s", "ratio (ours / MLflow)"],
                 [
-                    [label, fmt(a.p50_ms), fmt(a.p95_ms), fmt(a.ops_s), fmt(b.p50_ms), fmt(b.p95_ms), fmt(b.ops_s),
-                     f"×{fmt(a.ops_s / b.ops_s if b.ops_s else float('nan'), 2)}"]
+                    "operation",
+                    "ours p50 ms",
+                    "ours p95 ms",
+                    "ours ops/s",
+                    "MLflow p50 ms",
+                    "MLflow p95 ms",
+                    "MLflow ops/s",
+                    "ratio (ours / MLflow)",
+                ],
+                [
+                    [
+                        label,
+                        fmt(a.p50_ms),
+                        fmt(a.p95_ms),
+                        fmt(a.ops_s),
+                        fmt(b.p50_ms),
+                        fmt(b.p95_ms),
+                        fmt(b.ops_s),
+                        f"×{fmt(a.ops_s / b.ops_s if b.ops_s else float('nan'), 2)}",
+                    ]
                     for label, a, b in rows
                 ],
                 note=f"Each through its own client against its own server ({WORKERS} workers each, PostgreSQL), "

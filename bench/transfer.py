@@ -36,8 +36,15 @@ def run(base_url: str, api_key: str, server_pid: int, mib: int, log=print) -> di
         digest = file_sha256(src)
         with RssSampler(server_pid) as down_mem:
             down_s = timed(
-                lambda: client.download(entity=TEAM, project=project_name(0), name=name, selector="latest",
-                                        path=os.path.basename(src), dest=back, digest=digest)
+                lambda: client.download(
+                    entity=TEAM,
+                    project=project_name(0),
+                    name=name,
+                    selector="latest",
+                    path=os.path.basename(src),
+                    dest=back,
+                    digest=digest,
+                )
             )
     finally:
         for path in (copy, back):
