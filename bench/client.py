@@ -6,7 +6,6 @@ commit a manifest, and verify downloads against their digest.
 
 import hashlib
 import os
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import requests
@@ -50,13 +49,10 @@ class Client:
         return digest
 
     def upload_file(self, path: str, digest: str) -> None:
-        def chunks() -> Iterator[bytes]:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(CHUNK):
-                    yield chunk
-
-        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(os.path.getsize(path))}
-        self._check(self.session.put(f"{self.base}/blobs/{digest}", data=chunks(), headers=headers, timeout=3600))
+        # A file object: requests streams it with its Content-Length, never reading it whole.
+        with open(path, "rb") as fh:
+            headers = {"Content-Type": "application/octet-stream"}
+            self._check(self.session.put(f"{self.base}/blobs/{digest}", data=fh, headers=headers, timeout=3600))
 
     def log_file(self, *, entity: str, project: str, name: str, path: str, type: str = "model") -> dict:
         """Hash, upload when missing, commit: what `run.log_artifact` does for one file."""
