@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("profile/teams/new/", views.team_new, name="team_new"),
     path("<str:entity>/", views.entity_detail, name="entity_detail"),
     path("<str:entity>/settings/", views.team_settings, name="team_settings"),
     path("<str:entity>/settings/members/<int:user_id>/remove/", views.member_remove, name="member_remove"),

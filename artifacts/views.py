@@ -18,7 +18,7 @@ from artifacts import services
 from artifacts.access import entity_role, get_entity_for_user, get_project_for_user
 from artifacts.blobstore import blob_open
 from artifacts.errors import NotFound, PermissionDenied, RegistryError
-from artifacts.forms import ApiKeyForm, MemberForm
+from artifacts.forms import ApiKeyForm, MemberForm, TeamForm
 from artifacts.models import ApiKey, ArtifactCollection, ArtifactVersion, Membership, Run, RunInput
 from artifacts.selectors import collection_get
 
@@ -108,6 +108,23 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
 
 
 @page_errors
+@require_http_methods(["GET", "POST"])
+def team_new(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.team_create(
+                name=form.cleaned_data["name"], description=form.cleaned_data["description"], admin=request.user
+            )
+        except RegistryError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, f"Made the team {team.name}; you are its admin.")
+            return redirect("artifacts:entity_detail", entity=team.name)
+    return render(request, "artifacts/team_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@page_errors
 @require_GET
 def entity_detail(request: HttpRequest, entity: str) -> HttpResponse:
     entity_obj = get_entity_for_user(request.user, entity)
@@ -179,7 +196,11 @@ def project_runs(request: HttpRequest, entity: str, project: str) -> HttpRespons
 @require_GET
 def project_artifacts(request: HttpRequest, entity: str, project: str) -> HttpResponse:
     project_obj = get_project_for_user(request.user, entity, project)
-    newest_first = ArtifactVersion.objects.order_by("-index").prefetch_related("aliases")
+    newest_first = (
+        ArtifactVersion.objects.order_by("-index")
+        .select_related("collection__project__entity")
+        .prefetch_related("aliases")
+    )
     collections = (
         ArtifactCollection.objects.filter(project=project_obj)
         .annotate(version_count=Count("versions"))

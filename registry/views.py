@@ -106,7 +106,7 @@ def _chart(model: RegisteredModel, metric: str | None) -> dict | None:
         return None
     metric = metric if metric in keys else ("accuracy" if "accuracy" in keys else keys[0])
     points = [(index, float(meta[metric])) for index, meta in rows if _is_number((meta or {}).get(metric))]
-    width, height, pad = 600, 180, 30
+    width, height, pad = 420, 220, 44
     low, high = min(v for _, v in points), max(v for _, v in points)
     span = (high - low) or 1.0
     first, last = points[0][0], points[-1][0]
@@ -124,6 +124,8 @@ def _chart(model: RegisteredModel, metric: str | None) -> dict | None:
         "width": width,
         "height": height,
         "pad": pad,
+        "right": width - pad / 2,
+        "bottom": height - pad,
         "low": low,
         "high": high,
         "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),

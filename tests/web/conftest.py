@@ -4,6 +4,12 @@ import pytest
 from django.test import Client
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Every test makes four users; the default hasher would spend most of the suite's time on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def client_for(db):
     """A client signed in as the given user (or anonymous for None)."""
@@ -33,7 +39,9 @@ def registered(checkpoint, team, member, log_model):
     from registry.services import model_link
 
     second = log_model(b"weights-2", metadata={"accuracy": 0.95})
-    first, _ = model_link(artifact_version=checkpoint, entity=team, name="Nature Classifier", aliases=["staging"], user=member)
+    first, _ = model_link(
+        artifact_version=checkpoint, entity=team, name="Nature Classifier", aliases=["staging"], user=member
+    )
     model_link(artifact_version=second, entity=team, name="Nature Classifier", user=member)
     return first.registered_model
 

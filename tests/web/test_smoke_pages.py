@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 
 def test_every_page_renders_for_a_member(client_for, member, registered, checkpoint, project):
