@@ -40,7 +40,7 @@ class Refs:
 
 def small_blobs(client: Client, count: int = 10) -> list[dict]:
     entries = []
-    for j in range(count):
+    for _ in range(count):
         data = os.urandom(4096)
         digest = client.upload_bytes(data)
         entries.append({"digest": digest, "size": len(data)})

@@ -5,6 +5,7 @@ rules that the benchmark itself relies on (the user, the team, the API key) go t
 """
 
 import hashlib
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -130,7 +131,7 @@ def build(scale: Scale, log=print) -> dict:
                 v // per + 1,
                 v % per,
                 sha(f"version-{v}"),
-                '{"epoch": %d}' % (v % per),
+                json.dumps({"epoch": v % per}),
                 "",
                 size,
                 files,

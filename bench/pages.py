@@ -42,7 +42,8 @@ def run(samples: int, log=print) -> list[tuple[str, Stats, int, int]]:
             latencies.append(time.perf_counter() - start)
         stats = Stats.of(latencies, sum(latencies))
         log(
-            f"    {label}: p50 {stats.p50_ms:.1f} ms, p95 {stats.p95_ms:.1f} ms, {queries} queries, {response.status_code}"
+            f"    {label}: p50 {stats.p50_ms:.1f} ms, p95 {stats.p95_ms:.1f} ms, "
+            f"{queries} queries, {response.status_code}"
         )
         results.append((label, stats, queries, response.status_code))
     return results
