@@ -275,7 +275,7 @@ def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
 )
 def link_get(request: HttpRequest, entity: str, name: str, selector: str):
     model = registered_model_get(user=request.auth, entity_name=entity, name=name)
-    return link_out(_LINKS.get(pk=model_version_get(registered_model=model, selector=selector).pk))
+    return link_out(model_version_get(registered_model=model, selector=selector))
 
 
 @router.get(
