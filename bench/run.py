@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             note="Rendered by Django's test client in the bench process against the fixture database, "
             "signed in as a team admin; time is the whole request through the middleware.",
         )
+    # A later --reuse-fixture run must link versions not linked yet (a re-link is the cheaper "exists" path).
+    (VAR / f"fixture-{scale.name}.json").write_text(json.dumps({**info, "next_free_version": refs.next_free}))
     text = "\n".join(report.header(scale, mlflow_version, info["counts"]) + out)
     text += f"\nTotal bench time: {time.perf_counter() - started:.0f}s.\n"
     print("\n" + text)
