@@ -49,7 +49,11 @@ def _events(queryset):
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     entities = list(entities_for_user(request.user).order_by("kind", "name"))
-    events = _events(RegistryEvent.objects.filter(registered_model__entity__in=entities))[:HISTORY_EVENTS]
+    # Pick the newest ids first (an index scan that stops after a page), then join only those rows:
+    # joining every event before sorting grew with the registry's whole history.
+    newest = RegistryEvent.objects.filter(registered_model__entity__in=entities).order_by("-created_at", "-id")
+    ids = list(newest.values_list("id", flat=True)[:HISTORY_EVENTS])
+    events = _events(RegistryEvent.objects.filter(id__in=ids)).order_by("-created_at", "-id")
     return render(request, "registry/home.html", {"entities": entities, "events": events})
 
 
