@@ -24,7 +24,11 @@ def ensure_venv(log=print) -> str:
     if not (VENV / "bin" / "mlflow").exists():
         log(f"    installing {MLFLOW_SPEC} into {VENV} ...")
         subprocess.run(["python3", "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", MLFLOW_SPEC, "psycopg2-binary"], check=True)
+        pip_log = VAR / "mlflow-pip.log"
+        with open(pip_log, "w") as out:
+            pip = [str(VENV / "bin" / "pip"), "install", "-q", MLFLOW_SPEC, "psycopg2-binary"]
+            if subprocess.run(pip, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
+                raise RuntimeError(f"installing {MLFLOW_SPEC} failed; see {pip_log}")
     out = subprocess.run(
         [str(PYTHON), "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True
     )

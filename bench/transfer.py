@@ -47,7 +47,10 @@ def run(base_url: str, api_key: str, server_pid: int, mib: int, log=print) -> di
                     digest=digest,
                 )
             )
-        real = real_client(base_url, api_key, server_pid, src, name + "-rc")
+        # Other bytes of the same size: the same file would be found on the server and not sent again.
+        src_rc = str(VAR / f"transfer-{mib}-rc.bin")
+        make_file(src_rc, mib)
+        real = real_client(base_url, api_key, server_pid, src_rc, name + "-rc")
     finally:
         for path in (copy, back):
             if os.path.exists(path):
