@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                     for label, a, b in rows
                 ],
                 note=f"Each through its own client against its own server ({WORKERS} workers each, PostgreSQL), "
-                f"8 concurrent clients, {scale.mlflow_ops} operations each, alternating ours then MLflow's.",
+                f"8 concurrent clients, {scale.mlflow_ops} operations a round, alternating ours then MLflow's for "
+                f"{mlflow_side.ROUNDS} rounds; each side's better round is shown.",
             )
     if "pages" in args.only:
         log("  Pages (server time in-process, queries per request)")
