@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -93,20 +94,26 @@ def _vname(v: ModelVersion | None) -> str | None:
     return v.version_name if v is not None else None
 
 
-def model_out(model: RegisteredModel) -> dict:
-    aliases = dict(
-        RegistryAlias.objects.filter(registered_model=model)
-        .select_related("version")
-        .values_list("name", "version__index")
+def _models():
+    """Registered models with what model_out reads, in a fixed number of queries whatever their count."""
+    return (
+        RegisteredModel.objects.select_related("entity")
+        .annotate(version_total=Count("versions", distinct=True))
+        .prefetch_related("tags", Prefetch("aliases", queryset=RegistryAlias.objects.select_related("version")))
     )
+
+
+def model_out(model: RegisteredModel) -> dict:
+    if not hasattr(model, "version_total"):
+        model = _models().get(pk=model.pk)
     return {
         "entity": model.entity.name,
         "name": model.name,
         "description": model.description,
         "card": model.card,
-        "tags": sorted(model.tags.values_list("name", flat=True)),
-        "aliases": {name: f"v{index}" for name, index in aliases.items()},
-        "version_count": model.versions.count(),
+        "tags": sorted(t.name for t in model.tags.all()),
+        "aliases": {a.name: a.version.version_name for a in model.aliases.all()},
+        "version_count": model.version_total,
         "path": f"{model.entity.name}/model-registry/{model.name}",
         "created_at": model.created_at,
         "updated_at": model.updated_at,
@@ -147,7 +154,7 @@ def model_list(
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
     ent = get_entity_for_user(request.auth, entity)
-    models = RegisteredModel.objects.filter(entity=ent).select_related("entity").order_by("name")
+    models = _models().filter(entity=ent).order_by("name")
     if tag:
         models = models.filter(tags__name=tag)
     if q:
@@ -224,7 +231,7 @@ def model_update(request: HttpRequest, entity: str, name: str, payload: ModelPat
         model_card_save(registered_model=model, body=payload.card, user=request.auth)
     if payload.tags is not None:
         model_tags_set(registered_model=model, tags=payload.tags, user=request.auth)
-    return model_out(RegisteredModel.objects.select_related("entity").get(pk=model.pk))
+    return model_out(_models().get(pk=model.pk))
 
 
 @router.get(

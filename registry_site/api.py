@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
 
 from artifacts.errors import RegistryError
 from artifacts.services import api_key_authenticate
@@ -16,10 +17,15 @@ logger = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class ApiKeyOrSession:
-    """`Authorization: Bearer <key>`; or the browser session (writes then need the CSRF token)."""
+class ApiKeyOrSession(HttpBearer):
+    """`Authorization: Bearer <key>`; or the browser session (writes then need the CSRF token).
 
-    openapi_type = "http"
+    A subclass of HttpBearer so the OpenAPI schema shows the Bearer scheme; `__call__` is replaced whole
+    because HttpBearer alone would refuse a request without the header before the session is looked at.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str):
+        return api_key_authenticate(token)
 
     def __call__(self, request: HttpRequest):
         header = request.headers.get("Authorization", "")
@@ -27,7 +33,7 @@ class ApiKeyOrSession:
             scheme, _, raw = header.partition(" ")
             if scheme.lower() != "bearer" or not raw.strip():
                 raise AuthenticationError(401, "The Authorization header must be 'Bearer <API key>'.")
-            user = api_key_authenticate(raw.strip())
+            user = self.authenticate(request, raw.strip())
             if user is None:
                 raise AuthenticationError(401, "Invalid or revoked API key.")
             return user

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import os
 import zipfile
 
 import pytest
@@ -48,7 +49,7 @@ def test_missing_blobs_are_listed_in_the_order_asked(api_as, member, upload, pro
     assert response.json() == {"missing": [absent]}
 
 
-def test_a_blob_whose_bytes_do_not_match_its_digest_is_refused_and_not_stored(api_as, member, project):
+def test_a_blob_whose_bytes_do_not_match_its_digest_is_refused_and_not_stored(api_as, member, project, settings):
     wrong = hashlib.sha256(b"something else").hexdigest()
     response = api_as(member).put(f"/blobs/{wrong}", raw=b"the bytes")
     assert response.status_code == 400
@@ -57,6 +58,7 @@ def test_a_blob_whose_bytes_do_not_match_its_digest_is_refused_and_not_stored(ap
         "detail": f"Digest mismatch: the bytes received hash to {actual}, not {wrong}. Nothing was stored."
     }
     assert not Blob.objects.exists()
+    assert not os.path.exists(settings.BLOB_SPOOL_DIR) or os.listdir(settings.BLOB_SPOOL_DIR) == []
 
 
 def test_committing_identical_content_twice_returns_the_same_version_with_200(api_as, member, upload, project):

@@ -113,3 +113,19 @@ def test_the_browser_session_reads_but_must_send_the_csrf_token_to_write(member,
         "/api/v1" + MODEL + "/versions", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
     assert accepted.status_code == 201
+
+
+def test_listing_registered_models_takes_a_fixed_number_of_queries(
+    api_as, member, log_model, django_assert_max_num_queries
+):
+    for i in range(6):
+        log_model(f"w{i}".encode())
+    api = api_as(member)
+    for i in range(6):
+        api.post(
+            f"/registry/acme/models/Model%20{i}/versions",
+            {"artifact": f"acme/nature/nature-ckpt:v{i}", "aliases": ["staging"]},
+        )
+    with django_assert_max_num_queries(12):
+        response = api.get("/registry/acme/models")
+    assert [m["aliases"] for m in response.json()] == [{"latest": "v0", "staging": "v0"}] * 6

@@ -162,3 +162,20 @@ def test_an_offline_run_syncs_to_the_same_result_as_online_and_again_changes_not
     assert Run.objects.get(run_id=run.id).state == Run.FINISHED
     root = rc.Api().artifact(TARGET + ":staging").download(root="fetched")
     assert Path(root, "model.onnx").read_bytes() == b"offline weights"
+
+
+def test_a_download_whose_bytes_do_not_match_the_digest_raises_and_leaves_no_file(
+    client_env, log_model, member, tmp_path
+):
+    from django.core.files.storage import storages
+
+    from artifacts.blobstore import blob_path
+
+    version = log_model(b"weights")
+    digest = version.entries.get().digest
+    Path(storages["blobs"].path(blob_path(digest))).write_bytes(b"WEIGHTS")  # rotted on the server's disk
+    client_env(member)
+    with pytest.raises(rc.ChecksumMismatch, match=f"not {digest}"):
+        rc.Api().artifact("acme/nature/nature-ckpt:v0").download(root="out")
+    assert not (tmp_path / "out" / "model.onnx").exists()
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
