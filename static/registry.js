@@ -14,3 +14,6 @@ document.addEventListener("click", (event) => {
     navigator.clipboard?.writeText(text).then(() => { copier.textContent = "Copied"; });
   }
 });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") document.querySelectorAll(".modal-backdrop").forEach((el) => el.remove());
+});
