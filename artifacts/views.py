@@ -205,7 +205,9 @@ def project_artifacts(request: HttpRequest, entity: str, project: str) -> HttpRe
         ArtifactCollection.objects.filter(project=project_obj)
         .annotate(version_count=Count("versions"))
         .order_by("type", "name")
-        .prefetch_related(Prefetch("versions", queryset=newest_first))
+        # Only the five newest per collection (the page shows five): a sliced prefetch is one windowed query,
+        # so the rows fetched do not grow with the number of versions.
+        .prefetch_related(Prefetch("versions", queryset=newest_first[:5], to_attr="newest"))
     )
     page = paginate(request, collections)
     groups: dict[str, list] = {}

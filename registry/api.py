@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from artifacts.access import get_entity_for_user
 from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, _cursor, version_out
-from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent
+from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
 from registry.selectors import model_version_get, ref_resolve, registered_model_get
 from registry.services import (
     model_card_save,
@@ -140,13 +140,62 @@ _LINKS = ModelVersion.objects.select_related(
 )
 
 
-@router.get("/registry/{entity}/models", response={200: list[ModelOut], **ERRORS}, summary="List registered models")
-def model_list(request: HttpRequest, entity: str, tag: str | None = None):
+@router.get(
+    "/registry/{entity}/models",
+    response={200: list[ModelOut], **ERRORS},
+    summary="List or search registered models by name (q: contains, ignoring case) and tag, by name, paged",
+)
+def model_list(
+    request: HttpRequest,
+    entity: str,
+    tag: str | None = None,
+    q: str | None = Query(None, max_length=128),
+    limit: int = Query(500, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
     ent = get_entity_for_user(request.auth, entity)
-    models = _models().filter(entity=ent).order_by("name")
+    # Not _models(): its version count aggregates every model of the entity before the page is cut.
+    models = RegisteredModel.objects.filter(entity=ent).select_related("entity").order_by("name")
     if tag:
         models = models.filter(tags__name=tag)
-    return [model_out(m) for m in models[:500]]
+    if q:
+        models = models.filter(name__icontains=q)
+    return models_out(list(models[offset : offset + limit]))
+
+
+def models_out(models: list[RegisteredModel]) -> list[dict]:
+    """model_out for a page of models in three queries, counting versions for the page's models only."""
+    ids = [m.pk for m in models]
+    tags: dict[int, list[str]] = {}
+    for model_id, name in Tag.objects.filter(registered_model__in=ids).values_list("registered_model_id", "name"):
+        tags.setdefault(model_id, []).append(name)
+    aliases: dict[int, dict[str, str]] = {}
+    rows = RegistryAlias.objects.filter(registered_model__in=ids).values_list(
+        "registered_model_id", "name", "version__index"
+    )
+    for model_id, name, index in rows:
+        aliases.setdefault(model_id, {})[name] = f"v{index}"
+    counts = dict(
+        ModelVersion.objects.filter(registered_model__in=ids)
+        .values("registered_model_id")
+        .annotate(n=Count("id"))
+        .values_list("registered_model_id", "n")
+    )
+    return [
+        {
+            "entity": m.entity.name,
+            "name": m.name,
+            "description": m.description,
+            "card": m.card,
+            "tags": sorted(tags.get(m.pk, [])),
+            "aliases": dict(sorted(aliases.get(m.pk, {}).items())),
+            "version_count": counts.get(m.pk, 0),
+            "path": f"{m.entity.name}/model-registry/{m.name}",
+            "created_at": m.created_at,
+            "updated_at": m.updated_at,
+        }
+        for m in models
+    ]
 
 
 @router.post("/registry/{entity}/models", response={201: ModelOut, **ERRORS}, summary="Create a registered model")
@@ -232,7 +281,7 @@ def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
 )
 def link_get(request: HttpRequest, entity: str, name: str, selector: str):
     model = registered_model_get(user=request.auth, entity_name=entity, name=name)
-    return link_out(_LINKS.get(pk=model_version_get(registered_model=model, selector=selector).pk))
+    return link_out(model_version_get(registered_model=model, selector=selector))
 
 
 @router.get(

@@ -108,6 +108,8 @@ class RegistryEvent(models.Model):
         indexes = [
             models.Index(fields=["registered_model", "-id"], name="event_model_recent"),
             models.Index(fields=["registered_model", "alias", "id"], name="event_alias_history"),
+            # The home page's feed: the newest events, read in index order and stopped after a page.
+            models.Index(fields=["-created_at", "-id"], name="event_recent"),
         ]
 
     def __str__(self) -> str:

@@ -26,8 +26,12 @@ def registered_model_get(*, user, entity_name: str, name: str, write: bool = Fal
 
 
 def model_version_get(*, registered_model: RegisteredModel, selector: str) -> ModelVersion:
+    # Everything the API's link_out reads, so callers need not fetch the link again.
     versions = ModelVersion.objects.select_related(
-        "registered_model__entity", "artifact_version__collection__project__entity"
+        "registered_model__entity",
+        "artifact_version__collection__project__entity",
+        "artifact_version__run",
+        "linked_by",
     ).filter(registered_model=registered_model)
     index = parse_version_name(selector)
     if index is not None:

@@ -1,0 +1,128 @@
+"""Timing helpers: latency percentiles, a bounded concurrent load loop, and RSS sampling from /proc."""
+
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+
+@dataclass
+class Stats:
+    n: int
+    p50_ms: float
+    p95_ms: float
+    ops_s: float
+    errors: int = 0
+
+    @classmethod
+    def of(cls, latencies: list[float], wall: float, errors: int = 0) -> "Stats":
+        if not latencies:
+            return cls(0, float("nan"), float("nan"), 0.0, errors)
+        ordered = sorted(latencies)
+        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+        return cls(len(ordered), statistics.median(ordered) * 1000, p95 * 1000, len(ordered) / wall, errors)
+
+
+def run_concurrent(op: Callable[[int, int], None], *, total: int, clients: int, setup=None) -> Stats:
+    """Call op(client, i) `total` times over `clients` threads; each thread may own state made by setup(client).
+
+    Errors are counted, not raised, so one bad request does not lose a run; the report shows them.
+    """
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker(client: int) -> None:
+        state = setup(client) if setup else None
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            start = time.perf_counter()
+            try:
+                op(state if setup else client, i)
+            except Exception as exc:  # noqa: BLE001 - counted and shown; the run goes on
+                with lock:
+                    errors[0] += 1
+                    if errors[0] <= 3:
+                        print(f"    error: {exc!r}"[:300])
+                continue
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+
+    wall_start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for f in [pool.submit(worker, c) for c in range(clients)]:
+            f.result()
+    return Stats.of(latencies, time.perf_counter() - wall_start, errors[0])
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+class RssSampler:
+    """Samples the RSS of a process's children every 20 ms; `growth_mib` is the largest rise of any one."""
+
+    def __init__(self, parent_pid: int) -> None:
+        self.parent_pid = parent_pid
+        self.baseline: dict[int, int] = {}
+        self.peak: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "RssSampler":
+        for pid in children(self.parent_pid):
+            self.baseline[pid] = self.peak[pid] = rss_kib(pid)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.02):
+            for pid in children(self.parent_pid):
+                value = rss_kib(pid)
+                self.baseline.setdefault(pid, value)
+                self.peak[pid] = max(self.peak.get(pid, 0), value)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    @property
+    def growth_mib(self) -> float:
+        return max((self.peak[p] - self.baseline[p] for p in self.peak), default=0) / 1024
+
+    @property
+    def peak_mib(self) -> float:
+        return max(self.peak.values(), default=0) / 1024
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,183 @@
+"""Section 6: MLflow's registry beside ours: its own venv, its own server on PostgreSQL, its own client."""
+
+import json
+import os
+import subprocess
+import time
+
+import psycopg
+
+from bench.client import Client, file_sha256
+from bench.config import CLIENTS, MLFLOW_DB, TEAM, VAR, WORKERS, Scale
+from bench.fixture import FAMILIES, model_name, project_name
+from bench.measure import Stats, run_concurrent
+from bench.servers import Server, db_recreate, db_url, free_port
+
+VENV = VAR / "mlflow-venv"
+PYTHON = VENV / "bin" / "python"
+MLFLOW_SPEC = "mlflow==3.*"
+FILE_BYTES = 1024 * 1024
+ROUNDS = 2
+
+
+def ensure_venv(log=print) -> str:
+    """MLflow lives in its own virtualenv, never in the app's requirements."""
+    if not (VENV / "bin" / "mlflow").exists():
+        log(f"    installing {MLFLOW_SPEC} into {VENV} ...")
+        subprocess.run(["python3", "-m", "venv", str(VENV)], check=True)
+        pip_log = VAR / "mlflow-pip.log"
+        with open(pip_log, "w") as out:
+            pip = [str(VENV / "bin" / "pip"), "install", "-q", MLFLOW_SPEC, "psycopg2-binary"]
+            if subprocess.run(pip, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
+                raise RuntimeError(f"installing {MLFLOW_SPEC} failed; see {pip_log}")
+    out = subprocess.run(
+        [str(PYTHON), "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def start_server() -> Server:
+    db_recreate(MLFLOW_DB)
+    port = free_port()
+    args = [
+        str(VENV / "bin" / "mlflow"),
+        "server",
+        "--backend-store-uri",
+        db_url(MLFLOW_DB).replace("postgres://", "postgresql+psycopg2://"),
+        "--artifacts-destination",
+        str(VAR / "mlflow-artifacts"),
+        "--serve-artifacts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+    ]
+    env = dict(os.environ, MLFLOW_LOGGING_LEVEL="WARNING")
+    return Server("mlflow", args, env, port).wait(timeout=300)
+
+
+def fill(scale: Scale, log=print) -> None:
+    """The same registered models, tags, versions and aliases as our fixture, written straight to its tables."""
+    started = time.perf_counter()
+    now = int(time.time() * 1000)
+    n_models = scale.registered_models
+    rest = scale.links - scale.big_model_links
+    counts = [scale.big_model_links] + [
+        rest // (n_models - 1) + (1 if m <= rest % (n_models - 1) else 0) for m in range(1, n_models)
+    ]
+    source = "mlflow-artifacts:/0/bench/artifacts/model"
+    with psycopg.connect(db_url(MLFLOW_DB)) as conn, conn.cursor() as cur:
+        with cur.copy("COPY registered_models (name, creation_time, last_updated_time, description) FROM STDIN") as cp:
+            for m in range(n_models):
+                cp.write_row((model_name(m), now, now, f"Registered model {m}"))
+        with cur.copy("COPY registered_model_tags (key, value, name) FROM STDIN") as cp:
+            for m in range(n_models):
+                cp.write_row((FAMILIES[m % len(FAMILIES)], "true", model_name(m)))
+                cp.write_row(("production-ready" if m % 3 == 0 else "research", "true", model_name(m)))
+        with cur.copy(
+            "COPY model_versions (name, version, creation_time, last_updated_time, description, user_id, "
+            "current_stage, source, run_id, status, status_message, run_link, storage_location) FROM STDIN"
+        ) as cp:
+            for m, count in enumerate(counts):
+                for v in range(1, count + 1):
+                    cp.write_row((model_name(m), v, now, now, "", "", "None", source, "", "READY", "", "", source))
+        with cur.copy("COPY registered_model_aliases (alias, version, name) FROM STDIN") as cp:
+            for m, count in enumerate(counts):
+                if count:
+                    cp.write_row(("production", 1, model_name(m)))
+                    cp.write_row(("staging", max(1, count // 2), model_name(m)))
+        cur.execute("ANALYZE")
+    log(
+        f"    MLflow filled with {n_models:,} registered models, {scale.links:,} versions "
+        f"({time.perf_counter() - started:.0f}s)"
+    )
+
+
+def driver(uri: str, **args) -> dict:
+    script = os.path.join(os.path.dirname(__file__), "mlflow_driver.py")
+    payload = json.dumps({"uri": uri, "clients": CLIENTS, **args})
+    out = subprocess.run([str(PYTHON), script, payload], capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"the MLflow driver failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+OPS = [
+    ("create", "create a version"),
+    ("alias", "set an alias"),
+    ("get_alias", "get a version by alias"),
+    ("search", "search registered models, 2 pages of 50"),
+    ("download", "download a 1 MiB model file"),
+]
+
+
+def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=print) -> list[tuple[str, Stats, Stats]]:
+    """Each operation through our client, then through MLflow's, alternating, in this one run."""
+    prepared = driver(mlflow_uri, op="prepare", file_bytes=FILE_BYTES)
+    setup_client = Client(base_url, api_key)
+    model_file = str(VAR / "model-1mib.bin")
+    with open(model_file, "wb") as fh:
+        fh.write(os.urandom(FILE_BYTES))
+    logged = setup_client.log_file(entity=TEAM, project=project_name(0), name="bench-download", path=model_file)
+    digest = file_sha256(model_file)
+    total = scale.mlflow_ops
+    to_link = refs.take_versions(total * ROUNDS)
+    round_no = [0]
+    names = [refs.model(i) for i in range(200)]
+
+    def per_client(c: int) -> dict:
+        return {"client": Client(base_url, api_key), "c": c, "n": 0, "dest": str(VAR / f"dl-{c}.bin")}
+
+    def create(state, i):
+        state["client"].link(entity=TEAM, model=f"bench-create-{state['c']}", artifact=to_link[round_no[0] * total + i])
+
+    def alias(state, i):
+        state["n"] += 1
+        state["client"].alias_set(
+            entity=TEAM, model=refs.model(100 + state["c"]), alias="staging", version=f"v{state['n'] % 2}"
+        )
+
+    def get_alias(state, i):
+        state["client"].model_version(entity=TEAM, model=names[i % len(names)], selector="production")
+
+    def search(state, i):
+        family = FAMILIES[i % len(FAMILIES)]
+        state["client"].models(entity=TEAM, q=family, limit=50)
+        state["client"].models(entity=TEAM, q=family, limit=50, offset=50)
+
+    def download(state, i):
+        state["client"].download(
+            entity=TEAM,
+            project=project_name(0),
+            name="bench-download",
+            selector=logged["version"],
+            path=os.path.basename(model_file),
+            dest=state["dest"],
+            digest=digest,
+        )
+
+    ours = {"create": create, "alias": alias, "get_alias": get_alias, "search": search, "download": download}
+    results = []
+    for op, label in OPS:
+        # Alternate ours and MLflow's ROUNDS times and keep each side's better round: other processes on a
+        # shared machine come in bursts, and one burst should not decide a row.
+        mine_rounds, their_rounds = [], []
+        for r in range(ROUNDS):
+            round_no[0] = r
+            mine_rounds.append(run_concurrent(ours[op], total=total, clients=CLIENTS, setup=per_client))
+            their_rounds.append(Stats(**driver(mlflow_uri, op=op, total=total, model_names=names, **prepared)))
+        mine = max(mine_rounds, key=lambda s: s.ops_s)
+        theirs = max(their_rounds, key=lambda s: s.ops_s)
+        ratio = mine.ops_s / theirs.ops_s if theirs.ops_s else float("nan")
+        rounds = ", ".join(f"{a.ops_s:.0f}/{b.ops_s:.0f}" for a, b in zip(mine_rounds, their_rounds, strict=True))
+        log(
+            f"    {label}: ours {mine.ops_s:.1f} ops/s, MLflow {theirs.ops_s:.1f} ops/s, ×{ratio:.2f} (rounds {rounds})"
+        )
+        results.append((label, mine, theirs))
+    for c in range(CLIENTS):
+        path = VAR / f"dl-{c}.bin"
+        if path.exists():
+            path.unlink()
+    return results

@@ -1,0 +1,196 @@
+"""Runs every section in order, prints the tables and writes them to bench/results/latest.md."""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from bench.config import FULL, QUICK, REGISTRY_DB, RESULTS, VAR, WORKERS
+from bench.servers import db_exists, db_recreate, registry_env
+
+SECTIONS = ["api", "bytes", "pages", "alerts", "mlflow"]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a much smaller scale: a few minutes in all")
+    parser.add_argument("--reuse-fixture", action="store_true", help="keep the database of the previous run")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {SECTIONS}")
+    parser.add_argument("--output", default=str(RESULTS / "latest.md"))
+    args = parser.parse_args(argv)
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    return args
+
+
+def setup_django() -> None:
+    os.environ.update(registry_env())
+    import django
+
+    django.setup()
+
+
+def fixture(scale, reuse: bool) -> dict:
+    from django.core.management import call_command
+
+    from bench import fixture as fx
+
+    saved = VAR / f"fixture-{scale.name}.json"
+    if reuse and saved.exists() and db_exists(REGISTRY_DB):
+        log("  reusing the fixture of the previous run")
+        return json.loads(saved.read_text())
+    log(f"  building the {scale.name} fixture in {REGISTRY_DB}")
+    db_recreate(REGISTRY_DB)
+    call_command("migrate", verbosity=0)
+    info = fx.build(scale, log=log)
+    VAR.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(info))
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    scale = QUICK if args.quick else FULL
+    VAR.mkdir(parents=True, exist_ok=True)
+    setup_django()
+    from django.db import connection
+
+    from bench import alerts, api_ops, mlflow_side, pages, report, servers, transfer
+    from bench.report import fmt
+
+    started = time.perf_counter()
+    log(f"bench: scale {scale.name}, {WORKERS} workers")
+    info = fixture(scale, args.reuse_fixture)
+    connection.close()  # forked servers must not share this connection
+    refs = api_ops.Refs(scale, info)
+    key = info["api_key"]
+    out: list[str] = []
+    mlflow_version = "not run"
+    threads = int(os.environ.get("BENCH_THREADS", "1"))
+
+    with servers.gunicorn(WORKERS, threads) as server:
+        log(f"  gunicorn on {server.url} (pid {server.pid})")
+        if "api" in args.only:
+            log("  API throughput and latency")
+            rows = api_ops.run(server.url, key, scale, refs, log=log)
+            out += report.stats_table(
+                "API throughput and latency",
+                rows,
+                note=f"8 concurrent clients over HTTP against gunicorn ({WORKERS} workers); {scale.ops} requests each.",
+            )
+        if "bytes" in args.only:
+            log(f"  Bytes: {scale.transfer_mib} MiB through the client")
+            t = transfer.run(server.url, key, server.pid, scale.transfer_mib, log=log)
+            out += report.table(
+                f"Bytes: a {t['mib']} MiB file",
+                ["what", "MB/s", "vs ceiling", "server peak RSS growth MiB"],
+                [
+                    ["`cp`", fmt(t["cp_mbs"], 0), "", ""],
+                    ["`sha256sum`", fmt(t["sha_mbs"], 0), "", ""],
+                    ["ceiling: `cp` + `sha256sum` in sequence", fmt(t["ceiling_mbs"], 0), "1.00", ""],
+                    [
+                        "upload through the bench's thin HTTP client (hash, ask, stream, commit)",
+                        fmt(t["upload_mbs"], 0),
+                        fmt(t["upload_mbs"] / t["ceiling_mbs"], 2),
+                        fmt(t["upload_growth_mib"], 0),
+                    ],
+                    [
+                        "download through the bench's thin HTTP client (stream, verify)",
+                        fmt(t["download_mbs"], 0),
+                        fmt(t["download_mbs"] / t["ceiling_mbs"], 2),
+                        fmt(t["download_growth_mib"], 0),
+                    ],
+                    [
+                        "upload through `registry_client` (run.log_artifact)",
+                        fmt(t["rc_upload_mbs"], 0),
+                        fmt(t["rc_upload_mbs"] / t["ceiling_mbs"], 2),
+                        fmt(t["rc_upload_growth_mib"], 0),
+                    ],
+                    [
+                        "download through `registry_client` (Api().artifact().download(): cache, verify, copy)",
+                        fmt(t["rc_download_mbs"], 0),
+                        fmt(t["rc_download_mbs"] / t["ceiling_mbs"], 2),
+                        fmt(t["rc_download_growth_mib"], 0),
+                    ],
+                ],
+                note="Growth is the largest rise in one gunicorn worker's RSS, sampled from /proc every 20 ms.",
+            )
+        if "alerts" in args.only:
+            if alerts.available():
+                log("  Alerts: link → webhook, Celery worker on Redis db 4")
+                with servers.celery_worker():
+                    time.sleep(3)
+                    s = alerts.run(server.url, key, refs, scale.alert_samples, log=log)
+                out += report.table(
+                    "Alerts",
+                    ["path", "n", "p50 ms", "p95 ms"],
+                    [["link response → webhook arrival", str(s.n), fmt(s.p50_ms, 0), fmt(s.p95_ms, 0)]],
+                )
+            else:
+                log("  Alerts: skipped, the notifications app has no integrations in this branch")
+                out += ["## Alerts", "", "Not measured: the notifications app is not merged into this branch yet.", ""]
+        if "mlflow" in args.only:
+            log("  Side by side with MLflow")
+            mlflow_version = mlflow_side.ensure_venv(log=log)
+            with mlflow_side.start_server() as mlflow_server:
+                mlflow_side.fill(scale, log=log)
+                rows = mlflow_side.run(server.url, key, scale, refs, mlflow_server.url, log=log)
+            out += report.table(
+                "Side by side with MLflow",
+                [
+                    "operation",
+                    "ours p50 ms",
+                    "ours p95 ms",
+                    "ours ops/s",
+                    "MLflow p50 ms",
+                    "MLflow p95 ms",
+                    "MLflow ops/s",
+                    "ratio (ours / MLflow)",
+                ],
+                [
+                    [
+                        label,
+                        fmt(a.p50_ms),
+                        fmt(a.p95_ms),
+                        fmt(a.ops_s),
+                        fmt(b.p50_ms),
+                        fmt(b.p95_ms),
+                        fmt(b.ops_s),
+                        f"×{fmt(a.ops_s / b.ops_s if b.ops_s else float('nan'), 2)}",
+                    ]
+                    for label, a, b in rows
+                ],
+                note=f"Each through its own client against its own server ({WORKERS} workers each, PostgreSQL), "
+                f"8 concurrent clients, {scale.mlflow_ops} operations a round, alternating ours then MLflow's for "
+                f"{mlflow_side.ROUNDS} rounds; each side's better round is shown.",
+            )
+    if "pages" in args.only:
+        log("  Pages (server time in-process, queries per request)")
+        rows = pages.run(scale.page_samples, log=log)
+        out += report.table(
+            "Pages",
+            ["page", "p50 ms", "p95 ms", "SQL queries", "status"],
+            [[label, fmt(s.p50_ms), fmt(s.p95_ms), str(q), str(status)] for label, s, q, status in rows],
+            note="Rendered by Django's test client in the bench process against the fixture database, "
+            "signed in as a team admin; time is the whole request through the middleware.",
+        )
+    # A later --reuse-fixture run must link versions not linked yet (a re-link is the cheaper "exists" path).
+    (VAR / f"fixture-{scale.name}.json").write_text(json.dumps({**info, "next_free_version": refs.next_free}))
+    text = "\n".join(report.header(scale, mlflow_version, info["counts"]) + out)
+    text += f"\nTotal bench time: {time.perf_counter() - started:.0f}s.\n"
+    print("\n" + text)
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w") as fh:
+        fh.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
