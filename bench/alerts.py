@@ -61,10 +61,10 @@ class Receiver:
 
 def run(base_url: str, api_key: str, refs, samples: int, log=print) -> Stats:
     from django.contrib.auth import get_user_model
-    from notifications.services import integration_create
 
     from artifacts.models import Entity
     from notifications.models import Integration
+    from notifications.services import integration_create
     from registry.models import RegistryEvent
 
     user = get_user_model().objects.get(username=USER)
