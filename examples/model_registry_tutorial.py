@@ -32,6 +32,11 @@ REGISTERED_MODEL = "Model Registry Tutorial"
 SEED = 7
 
 
+def scratch(prefix: str) -> str:
+    """A fresh folder for a download: not the working directory, which may be anyone's checkout."""
+    return tempfile.mkdtemp(prefix=prefix)
+
+
 def write_pgm(path: Path, image: np.ndarray) -> None:
     """An 8x8 digit (values 0-16) as a binary PGM file: a real image format that needs no library."""
     pixels = (image.reshape(8, 8) * (255 / 16)).round().astype(np.uint8)
@@ -93,7 +98,7 @@ def train(args) -> str:
     config = {"epochs": args.epochs, "batch_size": 64, "hidden_layer_sizes": [64], "learning_rate_init": 0.01}
     with rc.init(entity=args.entity, project=args.project, job_type="training", config=config) as run:
         dataset = run.use_artifact("Digits:latest", type="raw_images")
-        data = load_split(Path(dataset.download()))
+        data = load_split(Path(dataset.download(root=scratch("digits-"))))
         x_train, y_train = data["train"]
         x_val, y_val = data["validation"]
         classes = np.arange(10)
@@ -171,9 +176,9 @@ def infer(args, reference: str) -> float:
 
     with rc.init(entity=args.entity, project=args.project, job_type="inference") as run:
         model = run.use_artifact(reference, type="model")
-        model_dir = Path(model.download())
+        model_dir = Path(model.download(root=scratch("model-")))
         dataset = run.use_artifact("Digits:latest", type="raw_images")
-        x_test, y_test = load_split(Path(dataset.download()))["test"]
+        x_test, y_test = load_split(Path(dataset.download(root=scratch("digits-"))))["test"]
         session = ort.InferenceSession(str(model_dir / "model.onnx"), providers=["CPUExecutionProvider"])
         labels = session.run(None, {session.get_inputs()[0].name: x_test.astype(np.float32)})[0]
         accuracy = float((labels == y_test).mean())
