@@ -21,7 +21,11 @@ LATEST = "latest"
 # A project name users may not take: references to it mean the entity's model registry.
 MODEL_REGISTRY = "model-registry"
 # Names the site's own URLs take at the top level (entities) and under an entity (projects).
-RESERVED_ENTITY_NAMES = frozenset({"api", "dev", "login", "logout", "profile", "static", "media"})
+RESERVED_ENTITY_NAMES = frozenset(
+    {"api", "dev", "login", "logout", "profile", "static", "media", "favicon.ico", "robots.txt"}
+)
+# A URL path segment of "." or ".." is removed by browsers before the request is sent.
+DOT_NAMES = frozenset({".", ".."})
 RESERVED_PROJECT_NAMES = frozenset({MODEL_REGISTRY, "settings", "integrations"})
 REFERENCE_SCHEMES = ("s3://", "gs://", "az://", "https://", "http://", "file://", "hdfs://")
 
@@ -59,7 +63,13 @@ def validate_artifact_name(name: str) -> str:
             f"Invalid artifact name {name!r}: use 1 to 128 letters, digits, '_', '-' or '.' (no '/' or ':').",
             field="name",
         )
+    _refuse_dots(name, "an artifact name", "name")
     return name
+
+
+def _refuse_dots(name: str, what: str, field: str) -> None:
+    if name in DOT_NAMES:
+        raise InvalidInput(f"{name!r} cannot be {what}: it would vanish from the page's address.", field=field)
 
 
 def validate_artifact_type(type_: str) -> str:
@@ -82,6 +92,7 @@ def validate_registered_model_name(name: str) -> str:
         raise InvalidInput(f"Invalid registered model name {name!r}: it may not contain '/' or ':'.", field="name")
     if any(ord(c) < 32 or ord(c) == 127 for c in stripped):
         raise InvalidInput("The registered model name may not contain control characters.", field="name")
+    _refuse_dots(stripped, "a registered model name", "name")
     return stripped
 
 
@@ -95,6 +106,7 @@ def validate_alias(name: str) -> str:
         )
     if VERSION_NAME_RE.fullmatch(name):
         raise InvalidInput(f"{name!r} is a version name, not an alias.", field="alias")
+    _refuse_dots(name, "an alias", "alias")
     return name
 
 
@@ -117,6 +129,7 @@ def validate_tag(name: str) -> str:
             f"Invalid tag {name!r}: 1 to 64 characters, no ',', '/' or ':', not starting with a space.",
             field="tags",
         )
+    _refuse_dots(name.strip(), "a tag", "tags")
     return name.strip()
 
 

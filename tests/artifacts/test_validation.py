@@ -1,5 +1,7 @@
 """Every name, path and value rule of the design, each with its exact message, and nothing written."""
 
+import re
+
 import pytest
 
 from artifacts.errors import InvalidInput
@@ -7,7 +9,7 @@ from artifacts.models import ArtifactCollection, Project
 from artifacts.refs import parse_ref
 from artifacts.services import artifact_version_log, project_ensure, team_create
 from registry.models import RegisteredModel
-from registry.services import model_link
+from registry.services import model_link, model_tag_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
@@ -177,3 +179,18 @@ def test_references_parse_in_every_form_of_the_design():
     assert (inside.entity, inside.project, inside.name) == ("acme", "nature", "ckpt")
     registry = parse_ref("acme/model-registry/Nature Classifier:production")
     assert registry.in_registry and registry.name == "Nature Classifier" and registry.selector == "production"
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_dot_names_are_refused_wherever_they_would_name_a_page(team, member, log_model, name):
+    version = log_model(b"w")
+    with pytest.raises(InvalidInput, match=f"^{re.escape(repr(name))} cannot be an alias"):
+        log_model(b"w2", aliases=[name])
+    with pytest.raises(InvalidInput, match=f"^{re.escape(repr(name))} cannot be a registered model name"):
+        model_link(artifact_version=version, entity=team, name=name, user=member)
+    with pytest.raises(InvalidInput, match=f"^{re.escape(repr(name))} cannot be an artifact name"):
+        log_model(b"w3", name=name)
+    model = model_link(artifact_version=version, entity=team, name="Fine", user=member)[0].registered_model
+    with pytest.raises(InvalidInput, match=f"^{re.escape(repr(name))} cannot be a tag"):
+        model_tag_add(registered_model=model, tag=name, user=member)
+    assert not model.tags.exists() and RegisteredModel.objects.count() == 1
