@@ -2,6 +2,7 @@
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -9,6 +10,8 @@ import requests
 from django.conf import settings
 
 from artifacts.errors import InvalidInput
+
+ERROR_BODY_BYTES = 2000
 
 
 class TransportError(Exception):
@@ -56,6 +59,8 @@ def check_webhook_url(url: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise InvalidInput("Enter the webhook URL.", field="url")
     url = url.strip()
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise InvalidInput("The webhook URL may not contain spaces or control characters.", field="url")
     if len(url) > 2000:
         raise InvalidInput("The webhook URL is longer than 2000 characters.", field="url")
     try:
@@ -96,6 +101,9 @@ def _check_public_host(host: str, port: int | None) -> None:
 def post_json(url: str, body: bytes, *, headers: dict[str, str] | None = None) -> HttpResponse:
     """POST a JSON body. Raises TransportError for a refused URL, a timeout or a connection error.
 
+    WEBHOOK_TIMEOUT bounds the whole exchange, not each socket read: a receiver that trickles its
+    answer cannot hold a worker (or a web thread, for the test button) past it, so a send always ends
+    before its delivery's lease does and the sweep never sends a message a live worker is sending.
     Redirects are never followed: a public URL could otherwise bounce the request to a private one.
     Retries are not made here: the delivery state machine schedules them, so a worker can die between them.
     """
@@ -105,13 +113,30 @@ def post_json(url: str, body: bytes, *, headers: dict[str, str] | None = None) -
         raise TransportError(exc.message, permanent=True) from exc
     all_headers = {"Content-Type": "application/json", "User-Agent": "model-registry-webhooks/1"}
     all_headers.update(headers or {})
+    timeout = settings.WEBHOOK_TIMEOUT
+    outcome: list = []
+    # A daemon thread per send: abandoned (not waited for) when the deadline passes; it can record nothing.
+    thread = threading.Thread(target=_exchange, args=(url, body, all_headers, timeout, outcome), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise TransportError(f"No answer within {timeout:g} s.")
+    if isinstance(outcome[0], requests.Timeout):
+        raise TransportError(f"No answer within {timeout:g} s.") from outcome[0]
+    if isinstance(outcome[0], Exception):
+        raise TransportError(f"Could not connect: {type(outcome[0]).__name__}.") from outcome[0]
+    return outcome[0]
+
+
+def _exchange(url: str, body: bytes, headers: dict[str, str], timeout: float, outcome: list) -> None:
     try:
-        response = requests.post(
-            url, data=body, headers=all_headers, timeout=settings.WEBHOOK_TIMEOUT, allow_redirects=False
-        )
-    except requests.Timeout as exc:
-        raise TransportError(f"No answer within {settings.WEBHOOK_TIMEOUT:g} s.") from exc
-    except requests.RequestException as exc:
-        raise TransportError(f"Could not connect: {type(exc).__name__}.") from exc
-    # Only the start of the body is kept: enough for Slack's error words, never a large page in memory.
-    return HttpResponse(status=response.status_code, headers=dict(response.headers), text=response.text[:2000])
+        with requests.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+        ) as response:
+            text = ""
+            if not 200 <= response.status_code < 300:
+                # Only the start of an error body is read: enough for Slack's error words, never a large page.
+                text = response.raw.read(ERROR_BODY_BYTES, decode_content=True).decode("utf-8", errors="replace")
+            outcome.append(HttpResponse(status=response.status_code, headers=dict(response.headers), text=text))
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, which turns it into a TransportError
+        outcome.append(exc)

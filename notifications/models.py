@@ -57,7 +57,8 @@ class Integration(models.Model):
 
         parts = urlsplit(self.url)
         tail = self.url[-4:] if len(self.url) > 12 else ""
-        return f"{parts.scheme}://{parts.hostname or ''}/…{tail}"
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname or ''}{port}/…{tail}"
 
     @property
     def is_failing(self) -> bool:

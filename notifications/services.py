@@ -293,7 +293,12 @@ def delivery_send(*, delivery_id: int) -> str | None:
         )
         delivery_queue(delivery.pk, countdown=delay)
         return Delivery.PENDING
-    _finish(delivery, claim, state=Delivery.SENT, last_status=response.status, last_error="", sent_at=timezone.now())
+    if not _finish(
+        delivery, claim, state=Delivery.SENT, last_status=response.status, last_error="", sent_at=timezone.now()
+    ):
+        # Cannot happen while sends end before their lease; if it does, the row's new owner records it.
+        log.warning("Delivery %s was sent after its lease ran out; another attempt owns it.", delivery.pk)
+        return None
     if integration.last_error:
         _integration_mark(integration)
     return Delivery.SENT
@@ -307,8 +312,9 @@ def deliveries_sweep(*, limit: int = 500) -> int:
     """
     now = timezone.now()
     expired = Delivery.objects.filter(state=Delivery.SENDING, lease_until__lt=now)
-    for delivery_id, attempts in expired.values_list("id", "attempts")[:limit]:
-        out_of_attempts = attempts >= settings.WEBHOOK_MAX_ATTEMPTS
+    for delivery_id, attempts, is_test in expired.values_list("id", "attempts", "is_test")[:limit]:
+        # A test message is sent once, in the request that asked for it; it is never retried.
+        out_of_attempts = is_test or attempts >= settings.WEBHOOK_MAX_ATTEMPTS
         Delivery.objects.filter(id=delivery_id, state=Delivery.SENDING, lease_until__lt=now).update(
             state=Delivery.FAILED if out_of_attempts else Delivery.PENDING,
             claim=None,
@@ -317,7 +323,9 @@ def deliveries_sweep(*, limit: int = 500) -> int:
             last_error="The worker stopped during the send.",
             updated_at=now,
         )
-    due = Delivery.objects.filter(state=Delivery.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
+    due = Delivery.objects.filter(state=Delivery.PENDING, next_attempt_at__lte=now, is_test=False).order_by(
+        "next_attempt_at"
+    )
     queued = 0
     for delivery_id in due.values_list("id", flat=True)[:limit]:
         if not delivery_queue(delivery_id):

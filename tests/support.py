@@ -38,7 +38,9 @@ class Receiver:
     """An HTTP server on 127.0.0.1 that records each POST and answers from a script of statuses.
 
     `script` is a list of answers used in order (then 200 for ever): an int status, or "stall" to
-    hold the request until `release` is set (and never answer it if the caller hangs up).
+    hold the request until `release` is set (and never answer it if the caller hangs up), or
+    ("trickle", status, seconds) to answer the status at once and then send its body one byte at a
+    time for that long, or ("large", status, megabytes) to answer with a body that large.
     """
 
     def __init__(self):
@@ -58,6 +60,9 @@ class Receiver:
                 if answer == "stall":
                     receiver.release.wait(60)
                     answer = 200
+                if isinstance(answer, tuple) and answer[0] in ("trickle", "large"):
+                    self._send_body(record, *answer)
+                    return
                 headers = {}
                 if isinstance(answer, tuple):
                     answer, headers = answer
@@ -69,6 +74,25 @@ class Receiver:
                     self.send_header("Content-Length", "2")
                     self.end_headers()
                     self.wfile.write(b"ok")
+                except OSError:
+                    record["status"] = "hung up"
+
+            def _send_body(self, record, how, status, amount):
+                record["status"] = status
+                size = int(amount * 4) if how == "trickle" else int(amount * 1024 * 1024)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(size))
+                    self.end_headers()
+                    if how == "large":
+                        chunk = b"x" * 65536
+                        for _ in range(size // len(chunk)):
+                            self.wfile.write(chunk)
+                        return
+                    for _ in range(size):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.25)
                 except OSError:
                     record["status"] = "hung up"
 
