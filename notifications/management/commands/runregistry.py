@@ -1,8 +1,9 @@
 """`manage.py runregistry`: the whole registry on one machine (what `make run` calls).
 
 Migrates, makes the first admin, a team with an API key and a webhook integration pointing at
-the built-in development receiver, then runs the web server, a Celery worker and beat (honcho,
-`registry_site/Procfile`) and, while the registry is empty, the tutorial once. Ctrl-C stops all.
+the built-in development receiver, then runs the web server, a Celery worker and beat
+(`registry_site/Procfile`, through registry_site.supervisor) and, while the registry is empty,
+the tutorial once. Ctrl-C stops all.
 """
 
 import os
@@ -26,6 +27,7 @@ from artifacts.services import api_key_create, team_create, user_create
 from notifications.models import Integration
 from notifications.services import integration_create
 from registry.models import RegisteredModel, RegistryEvent
+from registry_site.supervisor import Supervisor
 
 PROCFILE = Path(settings.BASE_DIR) / "registry_site" / "Procfile"
 TUTORIAL = Path(settings.BASE_DIR) / "examples" / "model_registry_tutorial.py"
@@ -34,6 +36,7 @@ KEY_FILE = Path(settings.BASE_DIR) / "var" / "demo-api-key"
 
 class Command(BaseCommand):
     help = "Run the whole registry: web server, Celery worker and beat, and the tutorial demo on first start."
+    tutorial: subprocess.Popen | None = None
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("REGISTRY_ADDR", "127.0.0.1:8000"))
@@ -62,29 +65,18 @@ class Command(BaseCommand):
             "PYTHON": sys.executable,
             "PYTHONUNBUFFERED": "1",
         }
-        honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "-f", str(PROCFILE), "-d", str(settings.BASE_DIR), "start"],
-            env=env,
-            start_new_session=True,
-        )
+        supervisor = Supervisor(PROCFILE, env=env, cwd=Path(settings.BASE_DIR))
         if not no_demo and not RegisteredModel.objects.filter(entity=team).exists():
             threading.Thread(target=self.run_tutorial, args=(base_url, team.name, api_key, epochs), daemon=True).start()
         else:
             threading.Thread(target=self.say_ready, args=(base_url, team.name), daemon=True).start()
-        # honcho runs in its own session (so one Ctrl-C is handled once, here): stop it on any way out.
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _interrupt)
-        try:
-            honcho.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if honcho.poll() is None:
-                os.killpg(honcho.pid, signal.SIGINT)
-                try:
-                    honcho.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(honcho.pid, signal.SIGKILL)
+        code = supervisor.run()
+        if self.tutorial is not None and self.tutorial.poll() is None:
+            self.tutorial.terminate()
+        if code:
+            raise CommandError(f"The web server stopped (exit {code}).")
 
     def bootstrap(self, base_url: str) -> tuple[Entity, str]:
         """First start: admin, team, API key, integration. Later starts reuse them."""
@@ -147,13 +139,15 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Filling the registry: running {TUTORIAL.name} ({epochs} epochs)…")
         env = {**os.environ, "REGISTRY_BASE_URL": base_url, "REGISTRY_API_KEY": api_key, "PYTHONUNBUFFERED": "1"}
-        result = subprocess.run(
-            [sys.executable, str(TUTORIAL), "--entity", team, "--epochs", str(epochs)], env=env, check=False
+        self.tutorial = subprocess.Popen(
+            [sys.executable, str(TUTORIAL), "--entity", team, "--epochs", str(epochs)], env=env
         )
-        if result.returncode == 0:
+        if self.tutorial.wait() == 0:
             self.stdout.write(self.style.SUCCESS(f"\nThe registry is ready at {base_url}/{team}/model-registry/\n"))
         else:
-            self.stderr.write(f"The tutorial failed (exit {result.returncode}); it will run again on the next start.")
+            self.stderr.write(
+                f"The tutorial failed (exit {self.tutorial.returncode}); it will run again on the next start."
+            )
 
 
 def _interrupt(signum, frame):
