@@ -257,7 +257,7 @@ def viewer(request: HttpRequest):
 
 @router.post("/blobs/missing", response={200: MissingOut, **ERRORS}, summary="Which of these digests the server lacks")
 def blobs_missing_view(request: HttpRequest, payload: MissingIn):
-    return {"missing": blobs_missing(payload.digests)}
+    return {"missing": blobs_missing(user=request.auth, digests=payload.digests)}
 
 
 @router.put(
@@ -272,7 +272,7 @@ def blob_upload(request: HttpRequest, digest: str):
     validate_digest(digest)
     existed = Blob.objects.filter(digest=digest).exists()
     # Read the WSGI input in chunks (never request.body): memory stays flat whatever the size.
-    blob = blob_put(stream=request, digest=digest)
+    blob = blob_put(stream=request, digest=digest, user=request.auth)
     return Status(200 if existed else 201, {"digest": blob.digest, "size": blob.size})
 
 

@@ -233,3 +233,21 @@ class RunInput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} used {self.version}"
+
+
+class BlobHolder(models.Model):
+    """A user proved they have a blob's bytes by uploading them, so they may name it in a manifest.
+
+    Blobs are shared across teams; without this, knowing a digest would be enough to read
+    another team's file by committing a manifest that names it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blob = models.ForeignKey(Blob, on_delete=models.CASCADE, related_name="holders")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "blob"], name="blob_holder_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} holds {self.blob_id}"

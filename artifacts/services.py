@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from artifacts.access import check_entity
+from artifacts.blobstore import blobs_usable
 from artifacts.errors import Conflict, InvalidInput, NotFound
 from artifacts.models import (
     ApiKey,
@@ -284,13 +285,14 @@ def manifest_digest(entries: list[_Entry]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _check_blobs(entries: list[_Entry]) -> list[_Entry]:
-    """Every blob entry must name an uploaded blob; its size comes from the blob."""
-    wanted = {e.digest for e in entries if not e.ref}
+def _check_blobs(entries: list[_Entry], user) -> list[_Entry]:
+    """Every blob entry must name a blob the user may use (see blobs_usable); its size comes from the blob."""
+    wanted_list = list({e.digest for e in entries if not e.ref})
+    usable = blobs_usable(user=user, digests=wanted_list)
     sizes: dict[str, int] = {}
-    wanted_list = list(wanted)
     for start in range(0, len(wanted_list), 1000):
-        sizes.update(Blob.objects.filter(digest__in=wanted_list[start : start + 1000]).values_list("digest", "size"))
+        batch = [d for d in wanted_list[start : start + 1000] if d in usable]
+        sizes.update(Blob.objects.filter(digest__in=batch).values_list("digest", "size"))
     checked = []
     for e in entries:
         if e.ref:
@@ -356,7 +358,7 @@ def artifact_version_log(
     digest = manifest_digest(parsed)
 
     with transaction.atomic():
-        checked = _check_blobs(parsed)
+        checked = _check_blobs(parsed, user)
         collection = _collection_for_update(project=project, name=name, type_=type, description=description)
         version = ArtifactVersion.objects.filter(collection=collection, digest=digest).first()
         created = version is None

@@ -2,6 +2,7 @@
 
 import json
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 
 MESSAGE = "NUL characters are not allowed in names, addresses or values."
@@ -27,7 +28,10 @@ class RefuseNulMiddleware:
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             return True
         if request.content_type == "application/json" and request.method in ("POST", "PUT", "PATCH"):
-            body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE; blob uploads are octet-streams
+            try:
+                body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE; blob uploads are octet-streams
+            except RequestDataTooBig:
+                return False  # the view answers it (413), before reading anything
             if b"\x00" in body:
                 return True
             if b"\\u0000" in body:

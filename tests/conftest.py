@@ -83,13 +83,13 @@ def project(team, admin):
 
 
 @pytest.fixture
-def put_blob(db):
-    """Store bytes as a blob and return its manifest entry dict."""
+def put_blob(db, member):
+    """Upload bytes as a blob (by the member, unless told) and return its manifest entry dict."""
     from artifacts.blobstore import blob_put
 
-    def put(data: bytes, path: str = "model.onnx") -> dict:
+    def put(data: bytes, path: str = "model.onnx", user=None) -> dict:
         digest = hashlib.sha256(data).hexdigest()
-        blob_put(stream=io.BytesIO(data), digest=digest)
+        blob_put(stream=io.BytesIO(data), digest=digest, user=user or member)
         return {"path": path, "digest": digest, "size": len(data)}
 
     return put
@@ -105,7 +105,7 @@ def log_model(project, member, put_blob):
             project=project,
             name=name,
             type=type,
-            entries=[put_blob(content)],
+            entries=[put_blob(content, user=user or member)],
             metadata=metadata,
             aliases=aliases,
             user=user or member,

@@ -60,8 +60,28 @@ def test_putting_a_blob_twice_keeps_one_copy():
     assert os.listdir(folder) == [digest]
 
 
-def test_missing_lists_only_what_the_server_lacks_in_order():
+def test_missing_lists_only_what_the_user_lacks_in_order(member):
     have = hashlib.sha256(b"have").hexdigest()
-    blob_put(stream=io.BytesIO(b"have"), digest=have)
+    blob_put(stream=io.BytesIO(b"have"), digest=have, user=member)
     lack_a, lack_b = "a" * 64, "b" * 64
-    assert blobs_missing([lack_b, have, lack_a, lack_b]) == [lack_b, lack_a]
+    assert blobs_missing(user=member, digests=[lack_b, have, lack_a, lack_b]) == [lack_b, lack_a]
+
+
+def test_a_blob_another_team_stored_counts_as_missing_until_its_bytes_are_sent(member, outsider):
+    secret = b"acme's private weights"
+    digest = hashlib.sha256(secret).hexdigest()
+    blob_put(stream=io.BytesIO(secret), digest=digest, user=member)
+    assert blobs_missing(user=outsider, digests=[digest]) == [digest]
+    with pytest.raises(InvalidInput):
+        blob_put(stream=io.BytesIO(b"a guess"), digest=digest, user=outsider)
+    assert blobs_missing(user=outsider, digests=[digest]) == [digest]
+    blob_put(stream=io.BytesIO(secret), digest=digest, user=outsider)
+    assert blobs_missing(user=outsider, digests=[digest]) == []
+
+
+def test_team_members_may_use_the_blobs_their_team_already_uses(project, member, admin, put_blob):
+    from artifacts.services import artifact_version_log
+
+    entry = put_blob(b"shared weights", user=member)
+    artifact_version_log(project=project, name="m", type="model", entries=[entry], user=member)
+    assert blobs_missing(user=admin, digests=[entry["digest"]]) == []

@@ -168,3 +168,13 @@ def test_a_run_cannot_finish_in_an_unknown_state(project, member):
 def test_a_run_config_must_be_an_object(project, member):
     with pytest.raises(InvalidInput, match="Config must be a JSON object."):
         run_create(project=project, user=member, config=[1, 2])
+
+
+def test_a_manifest_cannot_name_a_blob_of_another_team_by_its_digest(project, member, outsider, put_blob):
+    from artifacts.services import project_ensure, user_entity_ensure
+
+    stolen = put_blob(b"acme's private weights", user=member)
+    own = project_ensure(entity=user_entity_ensure(user=outsider), name="loot", user=outsider)
+    with pytest.raises(InvalidInput, match=f"The blob {stolen['digest']} for 'model.onnx' has not been uploaded."):
+        artifact_version_log(project=own, name="w", type="model", entries=[stolen], user=outsider)
+    assert not ArtifactVersion.objects.filter(collection__project=own).exists()
