@@ -45,21 +45,29 @@ from artifacts.validation import (
 
 User = get_user_model()
 API_KEY_PREFIX = "rk_"
+MAX_DESCRIPTION_CHARS = 20_000
 
 
 # --- users, teams, membership, API keys -------------------------------------------------------
 
 
-def user_entity_ensure(*, user) -> Entity:
-    """The user's own entity, made on first need (users may come from the admin or createsuperuser)."""
+def user_entity_ensure(*, user, strict: bool = True) -> Entity | None:
+    """The user's own entity, made on first need (users may come from the admin or createsuperuser).
+
+    With strict=False a name that cannot be an entity gives None: such a user still works in teams.
+    """
     entity = Entity.objects.filter(user=user).first()
     if entity is not None:
         return entity
     name = user.get_username()
-    if not ENTITY_NAME_RE.fullmatch(name):
-        raise InvalidInput(f"The username {name!r} cannot name an entity: use letters, digits, '_', '-' or '.'.")
-    if Entity.objects.filter(name__iexact=name).exclude(user=user).exists():
-        raise Conflict(f"The name {name!r} is already taken by a team.")
+    try:
+        validate_entity_name(name)
+        if Entity.objects.filter(name__iexact=name).exclude(user=user).exists():
+            raise Conflict(f"The name {name!r} is already taken by a team.")
+    except (InvalidInput, Conflict):
+        if strict:
+            raise
+        return None
     try:
         with transaction.atomic():
             return Entity.objects.create(name=name, kind=Entity.USER, user=user)
@@ -86,7 +94,8 @@ def user_create(*, username: str, password: str | None, email: str = "", is_supe
 def team_create(*, name: str, admin, description: str = "") -> Entity:
     validate_entity_name(name)
     with transaction.atomic():
-        if Entity.objects.filter(name__iexact=name).exists():
+        # A username is a future entity name (see user_entity_ensure): a team may not take it.
+        if Entity.objects.filter(name__iexact=name).exists() or User.objects.filter(username__iexact=name).exists():
             raise Conflict(f"The name {name!r} is already taken.")
         try:
             with transaction.atomic():
@@ -134,6 +143,8 @@ def api_key_create(*, user, name: str = "") -> tuple[ApiKey, str]:
     """Make a key; the raw key is returned once and never stored."""
     if len(name) > 100:
         raise InvalidInput("The key name is longer than 100 characters.", field="name")
+    # Users made by createsuperuser or the admin get their own entity before their first API call.
+    user_entity_ensure(user=user, strict=False)
     raw = API_KEY_PREFIX + secrets.token_urlsafe(40)
     key = ApiKey.objects.create(user=user, name=name, prefix=raw[: ApiKey.PREFIX_LEN], hashed_key=hash_api_key(raw))
     return key, raw
@@ -350,8 +361,10 @@ def artifact_version_log(
     metadata = validate_metadata(metadata)
     # `latest` may be named when logging (the design's own example does): the server keeps it anyway.
     aliases = validate_aliases([a for a in aliases or [] if a != LATEST])
-    if not isinstance(description, str):
-        raise InvalidInput("The description must be a string.", field="description")
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS:
+        raise InvalidInput(
+            f"The description must be a string of at most {MAX_DESCRIPTION_CHARS} characters.", field="description"
+        )
     if run is not None and run.project_id != project.pk:
         raise InvalidInput("The run belongs to another project.", field="run")
     parsed = _parse_manifest(entries)

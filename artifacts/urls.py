@@ -10,7 +10,7 @@ app_name = "artifacts"
 VERSION = "<str:entity>/<str:project>/artifacts/<str:name>/v<int:index>/"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),

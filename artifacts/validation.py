@@ -100,7 +100,7 @@ def validate_alias(name: str) -> str:
     """An alias a user may set by hand: not `latest`, not a version name."""
     if not isinstance(name, str) or not ALIAS_RE.fullmatch(name):
         raise InvalidInput(f"Invalid alias {name!r}: use 1 to 128 letters, digits, '_', '-' or '.'.", field="alias")
-    if name == LATEST:
+    if name.lower() == LATEST:
         raise InvalidInput(
             "The alias 'latest' is kept by the server and cannot be set or removed by hand.", field="alias"
         )
@@ -145,6 +145,8 @@ def normalize_path(path: str) -> str:
         raise InvalidInput("A file path must be a non-empty string.", field="path")
     if "\x00" in path:
         raise InvalidInput(f"Invalid path {path!r}: it contains a NUL character.", field="path")
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        raise InvalidInput(f"Invalid path {path!r}: it contains a control character.", field="path")
     if "\\" in path:
         raise InvalidInput(f"Invalid path {path!r}: use '/' as the separator, not '\\'.", field="path")
     if path.startswith("/"):

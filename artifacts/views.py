@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -339,3 +340,13 @@ def file_download(request: HttpRequest, entity: str, project: str, name: str, in
     response["Content-Length"] = str(entry.size)
     response["X-Content-Digest"] = f"sha256:{entry.blob_id}"
     return response
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in; a user made by createsuperuser or the admin gets their own entity here."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        services.user_entity_ensure(user=form.get_user(), strict=False)
+        return super().form_valid(form)

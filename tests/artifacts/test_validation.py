@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
         ("a\x00b", "Invalid path 'a\\x00b': it contains a NUL character."),
         ("a\\b", "Invalid path 'a\\\\b': use '/' as the separator, not '\\'."),
         ("", "A file path must be a non-empty string."),
+        ("a\nb", "Invalid path 'a\\nb': it contains a control character."),
+        ("\r\nSet-Cookie: a=b", "Invalid path '\\r\\nSet-Cookie: a=b': it contains a control character."),
     ],
 )
 def test_bad_manifest_paths_are_refused_with_their_reason(project, member, put_blob, path, message):
@@ -96,6 +98,7 @@ def test_artifact_names_with_slash_colon_or_bad_characters_are_refused(project, 
     ("alias", "message"),
     [
         ("v3", "'v3' is a version name, not an alias."),
+        ("Latest", "The alias 'latest' is kept by the server and cannot be set or removed by hand."),
         ("bad alias", "Invalid alias 'bad alias': use 1 to 128 letters, digits, '_', '-' or '.'."),
         ("a/b", "Invalid alias 'a/b': use 1 to 128 letters, digits, '_', '-' or '.'."),
     ],
@@ -194,3 +197,11 @@ def test_dot_names_are_refused_wherever_they_would_name_a_page(team, member, log
     with pytest.raises(InvalidInput, match=f"^{re.escape(repr(name))} cannot be a tag"):
         model_tag_add(registered_model=model, tag=name, user=member)
     assert not model.tags.exists() and RegisteredModel.objects.count() == 1
+
+
+def test_a_description_over_the_limit_is_refused(project, member, put_blob):
+    with pytest.raises(InvalidInput, match="The description must be a string of at most 20000 characters."):
+        artifact_version_log(
+            project=project, name="m", type="model", entries=[put_blob(b"a")], description="x" * 20_001, user=member
+        )
+    assert not ArtifactCollection.objects.exists()
