@@ -262,7 +262,7 @@ def blobs_missing_view(request: HttpRequest, payload: MissingIn):
 
 @router.put(
     "/blobs/{digest}",
-    response={200: BlobOut, 201: BlobOut, **ERRORS},
+    response={200: BlobOut, 201: BlobOut, 411: Detail, **ERRORS},
     summary="Upload a blob: the raw body, streamed and checked against the digest",
     openapi_extra={
         "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
@@ -270,6 +270,9 @@ def blobs_missing_view(request: HttpRequest, payload: MissingIn):
 )
 def blob_upload(request: HttpRequest, digest: str):
     validate_digest(digest)
+    if not request.META.get("CONTENT_LENGTH", "").isdigit():
+        # Django reads a body up to its Content-Length; a chunked body would arrive empty.
+        return Status(411, {"detail": "Content-Length is required: send the blob with its length, not chunked."})
     existed = Blob.objects.filter(digest=digest).exists()
     # Read the WSGI input in chunks (never request.body): memory stays flat whatever the size.
     blob = blob_put(stream=request, digest=digest, user=request.auth)

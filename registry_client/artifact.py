@@ -230,6 +230,12 @@ def _upload_one(transport: Transport, file: LocalFile, bar: tqdm) -> None:
     readers: list[_Reader] = []
 
     def body() -> _Reader:
+        # A file that changed since it was hashed would send fewer or other bytes than announced.
+        if os.path.getsize(file.source) != (file.size or 0):
+            raise ChecksumMismatch(
+                f"{file.source} changed since it was added ({file.size} bytes then, "
+                f"{os.path.getsize(file.source)} now); nothing was uploaded for it."
+            )
         reader = _Reader(file.source, file.size or 0, bar)
         readers.append(reader)
         return reader
@@ -322,6 +328,15 @@ def download_version(transport: Transport, artifact: LoggedArtifact, root: Path)
         list(pool.map(lambda pair: _place(transport, artifact, pair[0], pair[1], bar), targets))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def _place(transport: Transport, artifact: LoggedArtifact, entry: dict, target: Path, bar: tqdm) -> None:
     cached = fetch_blob(transport, artifact, entry, bar)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -330,6 +345,7 @@ def _place(transport: Transport, artifact: LoggedArtifact, entry: dict, target: 
     os.close(fd)
     try:
         shutil.copyfile(cached, tmp)
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a downloaded file gets the usual mode
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

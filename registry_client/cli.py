@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         print(f"registry: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a folder that cannot be written, a file that cannot be read
+        print(f"registry: error: {exc}", file=sys.stderr)
+        return InvalidInput.exit_code
     except KeyboardInterrupt:
         return 130
     return 0

@@ -10,7 +10,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from registry_client.config import Settings, load_settings
-from registry_client.errors import NetworkError, RegistryError, error_for_status
+from registry_client.errors import InvalidInput, NetworkError, RegistryError, error_for_status
 
 RETRY_STATUSES = (429, 502, 503, 504)
 TIMEOUT = (10, 300)  # connect, read
@@ -71,6 +71,11 @@ class Transport:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = exc
                 continue
+            except requests.RequestException as exc:  # a malformed address: retrying cannot help
+                raise InvalidInput(
+                    f"Cannot send {method} {path} to {self.settings.base_url!r}: {exc}. "
+                    "Check REGISTRY_BASE_URL (it starts with http:// or https://)."
+                ) from exc
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 response.close()
                 continue

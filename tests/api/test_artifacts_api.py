@@ -199,3 +199,18 @@ def test_a_whole_version_downloads_as_a_zip(api_as, member, upload, project):
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert archive.read("model.onnx") == b"weights"
     assert archive.read("meta/labels.txt") == b"labels"
+
+
+def test_a_blob_sent_without_a_content_length_is_refused_with_411(api_as, member):
+    from artifacts.models import Blob
+
+    response = api_as(member).put(f"/blobs/{'a' * 64}", raw=b"", CONTENT_LENGTH="")
+    assert response.status_code == 411
+    assert response.json() == {"detail": "Content-Length is required: send the blob with its length, not chunked."}
+    assert not Blob.objects.exists()
+
+
+def test_an_unknown_api_address_answers_json_404(api_as, member):
+    response = api_as(member).get("/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint at /api/v1/no-such-thing."}

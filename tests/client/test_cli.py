@@ -108,3 +108,35 @@ def test_sync_uploads_an_offline_run(client_env, project, member, write, tmp_pat
 def test_the_client_imports_without_django():
     code = "import sys, registry_client; assert 'django' not in sys.modules, 'django was imported'"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode == 0
+
+
+def test_a_base_url_without_a_scheme_is_a_clear_error_with_exit_2(client_env, member, monkeypatch):
+    client_env(member)
+    monkeypatch.setenv("REGISTRY_BASE_URL", os.environ["REGISTRY_BASE_URL"].replace("http://", ""))
+    result = registry("artifact", "ls", "acme/nature")
+    assert result.returncode == 2
+    assert result.stderr.startswith("registry: error: Cannot send GET")
+    assert "Traceback" not in result.stderr
+
+
+def test_getting_into_a_folder_that_cannot_be_made_is_exit_2(client_env, project, member, write):
+    client_env(member)
+    assert (
+        registry(
+            "artifact", "put", write("m.bin", b"w"), "--project", "acme/nature", "--name", "m", "--type", "model"
+        ).returncode
+        == 0
+    )
+    result = registry("artifact", "get", "acme/nature/m:v0", "--root", "/proc/not-here")
+    assert result.returncode == 2 and result.stderr.startswith("registry: error:")
+    assert "Traceback" not in result.stderr
+
+
+def test_downloaded_files_get_the_usual_mode_not_0600(client_env, project, member, write, tmp_path):
+    client_env(member)
+    registry("artifact", "put", write("m.bin", b"w"), "--project", "acme/nature", "--name", "m", "--type", "model")
+    assert registry("artifact", "get", "acme/nature/m:v0", "--root", str(tmp_path / "out")).returncode == 0
+    mode = stat.S_IMODE((tmp_path / "out" / "m.bin").stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask

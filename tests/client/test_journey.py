@@ -179,3 +179,17 @@ def test_a_download_whose_bytes_do_not_match_the_digest_raises_and_leaves_no_fil
         rc.Api().artifact("acme/nature/nature-ckpt:v0").download(root="out")
     assert not (tmp_path / "out" / "model.onnx").exists()
     assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+
+
+def test_an_offline_blob_that_changed_before_sync_is_refused_at_once(client_env, project, member, write, tmp_path):
+    client_env(member)
+    run = rc.init(entity="acme", project="nature", job_type="training", mode="offline", dir=tmp_path / "offline")
+    art = rc.Artifact("changing", type="model")
+    art.add_file(write("model.onnx", b"original weights"))
+    run.log_artifact(art)
+    run.finish()
+    (stored,) = (tmp_path / "offline").glob("run-*/blobs/*")
+    stored.write_bytes(b"TAMPER")
+    with pytest.raises(rc.ChecksumMismatch, match="changed since it was added"):
+        rc.sync(tmp_path / "offline")
+    assert not ArtifactVersion.objects.filter(collection__name="changing").exists()
