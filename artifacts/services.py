@@ -409,7 +409,11 @@ def artifact_version_log(
 
 
 def _alias_point(collection: ArtifactCollection, alias: str, version: ArtifactVersion) -> None:
-    ArtifactAlias.objects.update_or_create(collection=collection, name=alias, defaults={"version": version})
+    """Under the collection's lock: an update, or a create the first time (no savepoint round trips)."""
+    if not ArtifactAlias.objects.filter(collection=collection, name=alias).update(
+        version=version, updated_at=timezone.now()
+    ):
+        ArtifactAlias.objects.create(collection=collection, name=alias, version=version)
 
 
 def artifact_alias_set(*, version: ArtifactVersion, alias: str, user) -> ArtifactAlias:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from artifacts.access import check_entity, is_admin
 from artifacts.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -160,7 +161,11 @@ def model_link(
                 artifact_version=artifact_version,
                 linked_by=user,
             )
-            RegistryAlias.objects.update_or_create(registered_model=model, name=LATEST, defaults={"version": link})
+            # Under the model's lock: an update, or a create for the first link (no savepoint round trips).
+            if not RegistryAlias.objects.filter(registered_model=model, name=LATEST).update(
+                version=link, updated_at=timezone.now()
+            ):
+                RegistryAlias.objects.create(registered_model=model, name=LATEST, version=link)
             _record(
                 registered_model=model,
                 kind=RegistryEvent.VERSION_LINKED,
