@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from artifacts.access import get_entity_for_user
 from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, _cursor, version_out
 from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
-from registry.selectors import model_version_get, ref_resolve, registered_model_get
+from registry.selectors import model_version_find, model_version_get, ref_resolve, registered_model_get
 from registry.services import (
     model_card_save,
     model_link,
@@ -280,8 +280,7 @@ def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
     summary="Get a registered model's version by vN or alias",
 )
 def link_get(request: HttpRequest, entity: str, name: str, selector: str):
-    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
-    return link_out(model_version_get(registered_model=model, selector=selector))
+    return link_out(model_version_find(user=request.auth, entity_name=entity, name=name, selector=selector))
 
 
 @router.get(

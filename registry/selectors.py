@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from artifacts.access import get_entity_for_user
+from artifacts.access import check_entity, get_entity_for_user
 from artifacts.errors import NotFound
 from artifacts.models import ArtifactVersion
 from artifacts.refs import parse_ref
@@ -17,6 +17,15 @@ class Resolved:
     model_version: ModelVersion | None = None
 
 
+# Everything the API's link_out reads, so callers need not fetch the link again.
+_LINK_READS = ModelVersion.objects.select_related(
+    "registered_model__entity",
+    "artifact_version__collection__project__entity",
+    "artifact_version__run",
+    "linked_by",
+)
+
+
 def registered_model_get(*, user, entity_name: str, name: str, write: bool = False) -> RegisteredModel:
     entity = get_entity_for_user(user, entity_name, write=write)
     model = RegisteredModel.objects.select_related("entity").filter(entity=entity, name__iexact=name).first()
@@ -26,13 +35,7 @@ def registered_model_get(*, user, entity_name: str, name: str, write: bool = Fal
 
 
 def model_version_get(*, registered_model: RegisteredModel, selector: str) -> ModelVersion:
-    # Everything the API's link_out reads, so callers need not fetch the link again.
-    versions = ModelVersion.objects.select_related(
-        "registered_model__entity",
-        "artifact_version__collection__project__entity",
-        "artifact_version__run",
-        "linked_by",
-    ).filter(registered_model=registered_model)
+    versions = _LINK_READS.filter(registered_model=registered_model)
     index = parse_version_name(selector)
     if index is not None:
         version = versions.filter(index=index).first()
@@ -45,11 +48,28 @@ def model_version_get(*, registered_model: RegisteredModel, selector: str) -> Mo
     return version
 
 
+def model_version_find(*, user, entity_name: str, name: str, selector: str) -> ModelVersion:
+    """A registered model's version by names, for a user who may read it: one joined query on the hot path.
+
+    When nothing matches, the step-by-step lookup names what is missing, telling outsiders no more
+    than that the entity is not found.
+    """
+    versions = _LINK_READS.filter(
+        registered_model__entity__name__iexact=entity_name, registered_model__name__iexact=name
+    )
+    index = parse_version_name(selector)
+    version = (versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)).first()
+    if version is None:
+        model = registered_model_get(user=user, entity_name=entity_name, name=name)
+        return model_version_get(registered_model=model, selector=selector)
+    check_entity(user, version.registered_model.entity)
+    return version
+
+
 def ref_resolve(*, user, text: str, entity: str | None = None, project: str | None = None) -> Resolved:
     """Any reference of the design to the artifact version it names, for a user who may read it."""
     ref = parse_ref(text, entity=entity, project=project)
     if ref.in_registry:
-        model = registered_model_get(user=user, entity_name=ref.entity, name=ref.name)
-        link = model_version_get(registered_model=model, selector=ref.selector)
+        link = model_version_find(user=user, entity_name=ref.entity, name=ref.name, selector=ref.selector)
         return Resolved(artifact_version=link.artifact_version, model_version=link)
     return Resolved(artifact_version=artifact_ref_resolve(user=user, ref=ref))
