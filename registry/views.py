@@ -2,6 +2,7 @@
 
 import difflib
 import json
+import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -326,19 +327,21 @@ def card_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     diff = None
     a, b = request.GET.get("a", ""), request.GET.get("b", "")
     if a and b:
-        if not (a.isdigit() and b.isdigit()):
+        numbers = _revision_number(a), _revision_number(b)
+        if None in numbers:
             return render(
                 request,
                 "registry/card_history.html",
                 {"model": model, "entity": model.entity, "page": page, "error": "Choose two revision numbers."},
                 status=400,
             )
-        found = {r.number: r for r in ModelCardRevision.objects.filter(registered_model=model, number__in=[a, b])}
-        if int(a) not in found or int(b) not in found:
-            raise NotFound(f"{model.name} has no card revision {a if int(a) not in found else b}.")
+        found = {r.number: r for r in ModelCardRevision.objects.filter(registered_model=model, number__in=numbers)}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise NotFound(f"{model.name} has no card revision {missing[0]}.")
         lines = difflib.unified_diff(
-            found[int(a)].body.splitlines(),
-            found[int(b)].body.splitlines(),
+            found[numbers[0]].body.splitlines(),
+            found[numbers[1]].body.splitlines(),
             fromfile=f"r{a}",
             tofile=f"r{b}",
             lineterm="",
@@ -346,6 +349,12 @@ def card_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
         diff = [(_diff_class(line), line) for line in lines]
     ctx = {"model": model, "entity": model.entity, "page": page, "diff": diff, "a": a, "b": b}
     return render(request, "registry/card_history.html", ctx)
+
+
+def _revision_number(text: str) -> int | None:
+    """A revision number typed in the query string, or None: ASCII digits only ("²".isdigit() is true too),
+    and short enough for the database's integer."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def _diff_class(line: str) -> str:

@@ -253,6 +253,16 @@ def test_card_history_shows_a_diff_between_two_revisions(client_for, member, reg
     assert client_for(member).get(url, {"a": "x", "b": 2}).status_code == 400
 
 
+@pytest.mark.parametrize("number", ["²", "٣", "1" * 40, "-1", " 1"])
+def test_card_history_refuses_revision_numbers_that_are_not_plain_digits(client_for, member, registered, number):
+    from registry.services import model_card_save
+
+    model_card_save(registered_model=registered, body="line one", user=member)
+    response = client_for(member).get(reverse("registry:card_history", args=MODEL), {"a": number, "b": 1})
+    assert response.status_code == 400
+    assert "Choose two revision numbers." in response.content.decode()
+
+
 # --- tags -------------------------------------------------------------------------------------
 
 
