@@ -56,9 +56,11 @@ def role_context(user, entity) -> dict:
     }
 
 
-def get_version_for_user(user, entity: str, project: str, name: str, index: int) -> ArtifactVersion:
-    """The artifact version `name:v<index>` of the project, if the user may see it."""
-    project_obj = get_project_for_user(user, entity, project)
+def get_version_for_user(
+    user, entity: str, project: str, name: str, index: int, *, write: bool = False
+) -> ArtifactVersion:
+    """The artifact version `name:v<index>` of the project, if the user may see it (and change it when `write`)."""
+    project_obj = get_project_for_user(user, entity, project, write=write)
     collection = collection_get(project=project_obj, name=name)
     version = (
         ArtifactVersion.objects.select_related("collection__project__entity", "run", "created_by")

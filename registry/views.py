@@ -408,7 +408,8 @@ def tag_remove(request: HttpRequest, entity: str, name: str, tag: str) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def link(request: HttpRequest, entity: str, project: str, name: str, index: int) -> HttpResponse:
     """The Link to Registry dialog (HTMX) or page (plain): pick or name a registered model, add aliases."""
-    version = get_version_for_user(request.user, entity, project, name, index)
+    # Writers only, as the button that opens it: a viewer gets 403 (the page's banner says why), outsiders 404.
+    version = get_version_for_user(request.user, entity, project, name, index, write=True)
     entity_obj = version.collection.project.entity
     form = LinkForm(request.POST or None)
     error = ""

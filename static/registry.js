@@ -50,3 +50,8 @@ document.addEventListener("htmx:beforeRequest", () => { document.getElementById(
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-close-problem]")) document.getElementById("problem").hidden = true;
 });
+
+// One dialog at a time: a second click (or a double click) on a button that opens one does nothing while it is open.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.detail.elt.matches("[data-opens-modal]") && document.querySelector(".modal-backdrop")) event.preventDefault();
+});

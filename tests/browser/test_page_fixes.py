@@ -33,3 +33,17 @@ def test_a_refused_htmx_write_says_why_in_a_banner(page, live_server, sign_in, a
     expect(page.locator("#problem")).to_contain_text("may read but not change")
     page.click("[data-close-problem]")
     expect(page.locator("#problem")).to_be_hidden()
+
+
+def test_a_double_click_opens_one_link_dialog(page, live_server, sign_in, member, log_model):
+    log_model(b"weights-a")
+    sign_in(page, "bob")
+    page.goto(f"{live_server.url}/acme/nature/artifacts/nature-ckpt/v0/")
+    page.dblclick("#link-to-registry")
+    expect(page.locator("#link-dialog")).to_have_count(1)
+    page.wait_for_timeout(300)
+    expect(page.locator("#link-dialog")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#link-dialog")).to_have_count(0)
+    page.click("#link-to-registry")
+    expect(page.locator("#link-dialog")).to_have_count(1)

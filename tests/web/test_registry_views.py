@@ -94,10 +94,25 @@ def test_linking_a_dataset_is_refused_inside_the_dialog(client_for, member, log_
     assert not RegisteredModel.objects.exists()
 
 
-def test_a_viewer_is_told_inside_the_dialog_that_they_may_not_link(client_for, viewer, checkpoint):
-    response = htmx(client_for(viewer), "post", reverse("registry:link", args=LINK), {"name": "Digits"})
-    assert response.status_code == 200
+def test_a_viewer_may_neither_open_the_link_form_nor_post_it(client_for, viewer, checkpoint):
+    url = reverse("registry:link", args=LINK)
+    assert client_for(viewer).get(url).status_code == 403
+    assert htmx(client_for(viewer), "get", url).status_code == 403
+    response = htmx(client_for(viewer), "post", url, {"name": "Digits"})
+    assert response.status_code == 403
     assert "may read but not change" in response.content.decode()
+    assert not RegisteredModel.objects.exists()
+
+
+def test_too_many_alias_characters_are_reported_in_the_dialog_and_on_the_plain_page(client_for, member, checkpoint):
+    url = reverse("registry:link", args=LINK)
+    data = {"name": "Digits", "aliases": "a" * 1001}
+    dialog = htmx(client_for(member), "post", url, data)
+    assert dialog.status_code == 200
+    assert "at most 1000 characters" in dialog.content.decode()
+    plain = client_for(member).post(url, data)
+    assert plain.status_code == 400
+    assert "<html" in plain.content.decode() and "at most 1000 characters" in plain.content.decode()
     assert not RegisteredModel.objects.exists()
 
 
