@@ -236,7 +236,8 @@ def run_detail(request: HttpRequest, entity: str, project: str, run_id: str) -> 
 def metadata_rows(data, depth: int = 0) -> list[tuple[int, str, str | None]]:
     """Flatten nested metadata into (depth, key, value) rows; containers get a row without value."""
     rows: list[tuple[int, str, str | None]] = []
-    items = data.items() if isinstance(data, dict) else enumerate(data)
+    # Keys sorted: PostgreSQL's JSONB does not keep the order they were logged in.
+    items = sorted(data.items()) if isinstance(data, dict) else enumerate(data)
     for key, value in items:
         label = str(key) if isinstance(data, dict) else f"[{key}]"
         if isinstance(value, dict | list) and value:

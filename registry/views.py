@@ -26,6 +26,7 @@ from artifacts.views import (
 from registry import services
 from registry.forms import AliasForm, CardForm, LinkForm, TagForm
 from registry.markdown import render_markdown
+from registry.metrics import format_number, metric_chart, metric_keys
 from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
 from registry.selectors import registered_model_get
 
@@ -105,48 +106,14 @@ def model_list(request: HttpRequest, entity: str) -> HttpResponse:
 # --- the registered model page ----------------------------------------------------------------
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _chart(model: RegisteredModel, metric: str | None) -> dict | None:
-    """An inline-SVG line of one numeric metadata key across the model's versions, oldest first."""
     rows = list(
         ModelVersion.objects.filter(registered_model=model)
         .order_by("-index")
         .values_list("index", "artifact_version__metadata")[:CHART_POINTS]
     )
     rows.reverse()
-    keys = sorted({k for _, meta in rows for k, v in (meta or {}).items() if _is_number(v)})
-    if not keys:
-        return None
-    metric = metric if metric in keys else ("accuracy" if "accuracy" in keys else keys[0])
-    points = [(index, float(meta[metric])) for index, meta in rows if _is_number((meta or {}).get(metric))]
-    width, height, pad = 420, 220, 44
-    low, high = min(v for _, v in points), max(v for _, v in points)
-    span = (high - low) or 1.0
-    first, last = points[0][0], points[-1][0]
-    step = (last - first) or 1
-
-    def xy(index: int, value: float) -> tuple[float, float]:
-        x = pad + (index - first) / step * (width - 2 * pad) if last != first else width / 2
-        y = height - pad - (value - low) / span * (height - 2 * pad)
-        return round(x, 1), round(y, 1)
-
-    dots = [{"x": x, "y": y, "index": i, "value": v} for (i, v) in points for x, y in [xy(i, v)]]
-    return {
-        "metric": metric,
-        "keys": keys,
-        "width": width,
-        "height": height,
-        "pad": pad,
-        "right": width - pad / 2,
-        "bottom": height - pad,
-        "low": low,
-        "high": high,
-        "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),
-        "dots": dots,
-    }
+    return metric_chart(rows, metric)
 
 
 def _versions_page(request: HttpRequest, model: RegisteredModel, page_number=None):
@@ -161,14 +128,10 @@ def _versions_page(request: HttpRequest, model: RegisteredModel, page_number=Non
 
 def versions_context(request: HttpRequest, model: RegisteredModel, page_number=None, **extra) -> dict:
     page = _versions_page(request, model, page_number)
-    columns: list[str] = []
-    for version in page:
-        for key, value in (version.artifact_version.metadata or {}).items():
-            if _is_number(value) and key not in columns and len(columns) < METADATA_COLUMNS:
-                columns.append(key)
+    columns = metric_keys((version.artifact_version.metadata for version in page), METADATA_COLUMNS)
     for version in page:
         meta = version.artifact_version.metadata or {}
-        version.columns = [meta.get(key, "") for key in columns]
+        version.columns = [format_number(meta.get(key)) for key in columns]
     return {
         "model": model,
         "entity": model.entity,
