@@ -221,6 +221,17 @@ def project_artifacts(request: HttpRequest, entity: str, project: str) -> HttpRe
 
 @page_errors
 @require_GET
+def collection_detail(request: HttpRequest, entity: str, project: str, name: str) -> HttpResponse:
+    """Every version of one artifact, newest first, a page at a time (the Artifacts tab shows the five newest)."""
+    project_obj = get_project_for_user(request.user, entity, project)
+    collection = collection_get(project=project_obj, name=name)
+    versions = collection.versions.select_related("run").prefetch_related("aliases").order_by("-index")
+    ctx = {"entity": project_obj.entity, "project": project_obj, "collection": collection}
+    return render(request, "artifacts/collection_detail.html", {**ctx, "page": paginate(request, versions)})
+
+
+@page_errors
+@require_GET
 def run_detail(request: HttpRequest, entity: str, project: str, run_id: str) -> HttpResponse:
     project_obj = get_project_for_user(request.user, entity, project)
     run = _runs_with_lineage(Run.objects.filter(project=project_obj, run_id=run_id)).first()

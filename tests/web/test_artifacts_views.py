@@ -164,3 +164,17 @@ def test_error_pages_say_what_is_missing_in_the_sites_look(client_for, outsider,
     response = client_for(outsider).get("/acme/nature/")
     assert response.status_code == 404
     assert "Model registry" in response.content.decode()
+
+
+def test_older_versions_are_reachable_from_the_artifacts_tab_and_the_version_page(client_for, member, log_model):
+    for i in range(7):
+        log_model(f"weights-{i}".encode())
+    client = client_for(member)
+    collection_url = reverse("artifacts:collection_detail", args=["acme", "nature", "nature-ckpt"])
+    tab = client.get(reverse("artifacts:project_artifacts", args=["acme", "nature"])).content.decode()
+    assert f'<a href="{collection_url}">and 2 older…</a>' in tab
+    version_page = client.get(reverse("artifacts:version_detail", args=["acme", "nature", "nature-ckpt", 0]))
+    assert f'<a href="{collection_url}">nature-ckpt</a>' in version_page.content.decode()
+    listing = client.get(collection_url).content.decode()
+    assert all(f"<strong>v{i}</strong>" in listing for i in range(7))
+    assert client.get(reverse("artifacts:collection_detail", args=["acme", "nature", "nope"])).status_code == 404
