@@ -142,17 +142,17 @@ def versions_context(request: HttpRequest, model: RegisteredModel, page_number=N
     }
 
 
+def _alias_history(model: RegisteredModel):
+    alias_kinds = [RegistryEvent.ALIAS_MOVED, RegistryEvent.ALIAS_REMOVED]
+    return _events(RegistryEvent.objects.filter(registered_model=model, kind__in=alias_kinds))[:HISTORY_EVENTS]
+
+
 def model_context(request: HttpRequest, model: RegisteredModel, **extra) -> dict:
-    history = _events(
-        RegistryEvent.objects.filter(
-            registered_model=model, kind__in=[RegistryEvent.ALIAS_MOVED, RegistryEvent.ALIAS_REMOVED]
-        )
-    )[:HISTORY_EVENTS]
     return {
         **versions_context(request, model, **extra),
         "card_html": render_markdown(model.card),
         "tags": list(model.tags.all()),
-        "history": history,
+        "history": _alias_history(model),
         "chart": _chart(model, request.GET.get("metric")),
         "revision_count": model.card_revisions.count(),
     }
@@ -171,13 +171,19 @@ def _model_url(model: RegisteredModel) -> str:
 
 # --- aliases ----------------------------------------------------------------------------------
 
+ALIASES_CHANGED = json.dumps({"aliasesChanged": True})
 
-def _versions_response(request: HttpRequest, model: RegisteredModel, page_number, **extra) -> HttpResponse:
+
+def _versions_response(
+    request: HttpRequest, model: RegisteredModel, page_number, headers: dict | None = None, **extra
+) -> HttpResponse:
     """HTMX gets the versions table; a plain post with an error gets the whole page with the error."""
     if request.htmx:
-        return render(
-            request, "registry/model_detail.html#versions-table", versions_context(request, model, page_number, **extra)
-        )
+        ctx = versions_context(request, model, page_number, **extra)
+        response = render(request, "registry/model_detail.html#versions-table", ctx)
+        for header, value in (headers or {}).items():
+            response[header] = value
+        return response
     status = 400 if extra.get("error") else 200
     return render(request, "registry/model_detail.html", model_context(request, model, **extra), status=status)
 
@@ -208,7 +214,7 @@ def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpR
     except RegistryError as exc:
         return _versions_response(request, model, page_number, error=exc.message, error_index=index)
     if request.htmx:
-        return _versions_response(request, model, page_number)
+        return _versions_response(request, model, page_number, headers={"HX-Trigger": ALIASES_CHANGED})
     messages.success(request, f"{model.name}:{alias} now points to v{index}.")
     return redirect(_model_url(model))
 
@@ -223,9 +229,20 @@ def alias_remove(request: HttpRequest, entity: str, name: str, alias: str) -> Ht
     except RegistryError as exc:
         return _versions_response(request, model, page_number, error=exc.message)
     if request.htmx:
-        return _versions_response(request, model, page_number)
+        return _versions_response(request, model, page_number, headers={"HX-Trigger": ALIASES_CHANGED})
     messages.success(request, f"Removed the alias {alias}.")
     return redirect(_model_url(model))
+
+
+@page_errors
+@require_GET
+def alias_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    """The "Alias history" panel, asked again after `aliasesChanged`."""
+    model = get_registered_model_for_user(request, entity, name)
+    if not request.htmx:
+        return redirect(_model_url(model))
+    ctx = {"model": model, "entity": model.entity, "history": _alias_history(model)}
+    return render(request, "registry/model_detail.html#alias-history", ctx)
 
 
 # --- model card -------------------------------------------------------------------------------
@@ -411,8 +428,11 @@ def link(request: HttpRequest, entity: str, project: str, name: str, index: int)
 @page_errors
 @require_GET
 def linked_panel(request: HttpRequest, entity: str, project: str, name: str, index: int) -> HttpResponse:
+    """The version page's parts that show its links, asked again after `versionLinked`: the "Linked to" panel,
+    or with `?part=registered-as` the lineage graph's "Registered as" column."""
     version = get_version_for_user(request.user, entity, project, name, index)
     ctx = {**version_context(request, version), "links": list(linked_models(version))}
     if not request.htmx:
         return redirect("artifacts:version_detail", entity=entity, project=project, name=name, index=index)
-    return render(request, "artifacts/version_detail.html#linked-to", ctx)
+    part = "registered-as" if request.GET.get("part") == "registered-as" else "linked-to"
+    return render(request, f"artifacts/version_detail.html#{part}", ctx)

@@ -47,3 +47,23 @@ def test_a_double_click_opens_one_link_dialog(page, live_server, sign_in, member
     expect(page.locator("#link-dialog")).to_have_count(0)
     page.click("#link-to-registry")
     expect(page.locator("#link-dialog")).to_have_count(1)
+
+
+def test_linking_refreshes_the_lineage_and_alias_edits_refresh_the_alias_history(
+    page, live_server, sign_in, member, log_model
+):
+    log_model(b"weights-a")
+    sign_in(page, "bob")
+    page.goto(f"{live_server.url}/acme/nature/artifacts/nature-ckpt/v0/")
+    page.click("#link-to-registry")
+    page.fill("#link-name", "Nature Classifier")
+    page.click("#link-dialog button[type=submit]")
+    expect(page.locator("#lineage")).to_contain_text("Registered as")
+    expect(page.locator("#lineage")).to_contain_text("Nature Classifier:v0")
+
+    page.goto(live_server.url + MODEL_URL)
+    expect(page.locator("#alias-history")).to_contain_text("No alias moves yet")
+    page.fill("[aria-label='Add alias to v0']", "candidate")
+    page.press("[aria-label='Add alias to v0']", "Enter")
+    expect(page.locator("#alias-history")).to_contain_text("candidate")
+    expect(page.locator("#alias-history")).to_contain_text("set on v0")

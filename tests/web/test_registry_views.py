@@ -50,6 +50,16 @@ def test_the_linked_panel_lists_the_new_link_when_asked_again(client_for, member
     assert 'hx-trigger="versionLinked from:body"' in html
 
 
+def test_the_lineage_graph_registered_as_column_is_asked_again_after_a_link(client_for, member, registered):
+    page = client_for(member).get(reverse("artifacts:version_detail", args=LINK)).content.decode()
+    panel_url = reverse("registry:linked_panel", args=LINK)
+    assert f'id="registered-as" hx-get="{panel_url}?part=registered-as" hx-trigger="versionLinked from:body"' in page
+    response = htmx(client_for(member), "get", reverse("registry:linked_panel", args=LINK), {"part": "registered-as"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="lineage-part" id="registered-as"')
+    assert "Registered as" in html and "Nature Classifier:v0" in html
+
+
 def test_linking_without_javascript_redirects_to_the_version_page(client_for, member, checkpoint):
     response = client_for(member).post(reverse("registry:link", args=LINK), {"name": "Digits", "aliases": ""})
     assert response.status_code == 302
@@ -130,6 +140,31 @@ def test_adding_an_alias_inline_returns_the_versions_table(client_for, member, r
     assert html.lstrip().startswith('<section id="versions-table"')
     assert "<html" not in html
     assert aliases_of(registered)["candidate"] == 1
+
+
+def test_alias_changes_tell_the_alias_history_panel_to_refresh(client_for, member, registered):
+    client = client_for(member)
+    page = client.get(reverse("registry:model_detail", args=MODEL)).content.decode()
+    assert (
+        'id="alias-history" hx-get="{}" hx-trigger="aliasesChanged from:body"'.format(
+            reverse("registry:alias_history", args=MODEL)
+        )
+        in page
+    )
+    added = htmx(client, "post", reverse("registry:alias_add", args=[*MODEL, 1]), {"alias": "candidate"})
+    assert json.loads(added["HX-Trigger"]) == {"aliasesChanged": True}
+    removed = htmx(client, "post", reverse("registry:alias_remove", args=[*MODEL, "candidate"]))
+    assert json.loads(removed["HX-Trigger"]) == {"aliasesChanged": True}
+    refused = htmx(client, "post", reverse("registry:alias_add", args=[*MODEL, 1]), {"alias": "latest"})
+    assert "HX-Trigger" not in refused
+    panel = htmx(client, "get", reverse("registry:alias_history", args=MODEL)).content.decode()
+    assert panel.lstrip().startswith('<section class="panel" id="alias-history"')
+    assert "removed from v1" in panel and "<html" not in panel
+    assert client.get(reverse("registry:alias_history", args=MODEL)).status_code == 302
+
+
+def test_an_outsider_cannot_read_the_alias_history(client_for, outsider, registered):
+    assert htmx(client_for(outsider), "get", reverse("registry:alias_history", args=MODEL)).status_code == 404
 
 
 def test_moving_an_alias_from_another_version_asks_first(client_for, member, registered):
