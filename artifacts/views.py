@@ -25,6 +25,7 @@ from artifacts.selectors import collection_get
 PAGE_SIZE = 25
 FILES_PAGE_SIZE = 100
 LINEAGE_LIMIT = 8
+NEW_KEY_SESSION = "new_api_key"
 
 
 def page_errors(view: Callable) -> Callable:
@@ -79,13 +80,18 @@ def get_version_for_user(
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
-    new_key = None
+    # A plain post hands the new key to the next page through the session, shown once: reloading that page
+    # must not post again and make another key.
+    new_key = request.session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
     if request.method == "POST" and form.is_valid():
         try:
             _, new_key = services.api_key_create(user=request.user, name=form.cleaned_data["name"])
         except RegistryError as exc:
             form.add_error("name", exc.message)
         else:
+            if not request.htmx:
+                request.session[NEW_KEY_SESSION] = new_key
+                return redirect("artifacts:profile")
             form = ApiKeyForm()
     keys = ApiKey.objects.filter(user=request.user)
     ctx = {"form": form, "keys": keys, "new_key": new_key}

@@ -36,6 +36,20 @@ def test_a_new_api_key_is_shown_once_in_full(client_for, member):
     assert raw not in client.get(reverse("artifacts:profile")).content.decode()
 
 
+def test_a_key_made_without_javascript_is_shown_once_after_a_redirect(client_for, member):
+    client = client_for(member)
+    response = client.post(reverse("artifacts:profile"), {"name": "laptop"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("artifacts:profile")
+    key = ApiKey.objects.get(user=member)
+    html = client.get(reverse("artifacts:profile")).content.decode()
+    raw = html.split('<code id="new-api-key">')[1].split("</code>")[0]
+    assert raw.startswith(key.prefix) and len(raw) > 40
+    again = client.get(reverse("artifacts:profile")).content.decode()
+    assert raw not in again and 'id="new-api-key"' not in again
+    assert ApiKey.objects.filter(user=member).count() == 1
+
+
 def test_a_key_name_too_long_is_refused(client_for, member):
     response = client_for(member).post(reverse("artifacts:profile"), {"name": "x" * 101})
     assert "at most 100 characters" in response.content.decode()
