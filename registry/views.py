@@ -202,7 +202,7 @@ def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpR
         raise NotFound(f"{model.name} has no version v{index}.")
     form = AliasForm(request.POST)
     if not form.is_valid():
-        return _versions_response(request, model, page_number, error="Type an alias to add.", error_index=index)
+        return _versions_response(request, model, page_number, error=form.errors["alias"][0], error_index=index)
     alias = form.cleaned_data["alias"].strip()
     holder = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
     if holder is not None and holder.version_id != version.pk and not form.cleaned_data["confirm"]:
@@ -362,7 +362,7 @@ def tag_add(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     model = get_registered_model_for_user(request, entity, name, write=True)
     form = TagForm(request.POST)
     if not form.is_valid():
-        return _tags_response(request, model, "Type a tag to add.")
+        return _tags_response(request, model, form.errors["tag"][0])
     try:
         services.model_tag_add(registered_model=model, tag=form.cleaned_data["tag"], user=request.user)
     except RegistryError as exc:

@@ -200,6 +200,30 @@ def test_a_bad_alias_shows_an_error_in_its_row_and_changes_nothing(client_for, m
     assert aliases_of(registered) == before
 
 
+@pytest.mark.parametrize(
+    "alias,message",
+    [
+        ("a" * 150, "use 1 to 128 letters"),
+        ("a" * 250, "This alias is too long (250 characters)."),
+        ("", "Type an alias"),
+    ],
+)
+def test_a_long_or_empty_alias_is_told_the_real_reason(client_for, member, registered, alias, message):
+    url = reverse("registry:alias_add", args=[*MODEL, 1])
+    assert message in htmx(client_for(member), "post", url, {"alias": alias}).content.decode()
+    assert message in client_for(member).post(url, {"alias": alias}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "tag,message",
+    [("t" * 100, "1 to 64 characters"), ("t" * 250, "This tag is too long (250 characters)."), ("", "Type a tag")],
+)
+def test_a_long_or_empty_tag_is_told_the_real_reason(client_for, member, registered, tag, message):
+    url = reverse("registry:tag_add", args=MODEL)
+    assert message in htmx(client_for(member), "post", url, {"tag": tag}).content.decode()
+    assert not registered.tags.exists()
+
+
 def test_an_alias_on_a_missing_version_is_a_404(client_for, member, registered):
     assert client_for(member).post(reverse("registry:alias_add", args=[*MODEL, 9]), {"alias": "x"}).status_code == 404
 
