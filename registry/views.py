@@ -165,8 +165,12 @@ def model_detail(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     return render(request, "registry/model_detail.html", model_context(request, model))
 
 
-def _model_url(model: RegisteredModel) -> str:
-    return reverse("registry:model_detail", kwargs={"entity": model.entity.name, "name": model.name})
+def _model_url(model: RegisteredModel, page_number: str | None = None) -> str:
+    """The registered model page; on the versions table's page the form came from, when it says a plain number."""
+    url = reverse("registry:model_detail", kwargs={"entity": model.entity.name, "name": model.name})
+    if page_number and re.fullmatch(r"[0-9]{1,6}", page_number) and page_number != "1":
+        url += f"?page={page_number}"
+    return url
 
 
 # --- aliases ----------------------------------------------------------------------------------
@@ -216,7 +220,7 @@ def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpR
     if request.htmx:
         return _versions_response(request, model, page_number, headers={"HX-Trigger": ALIASES_CHANGED})
     messages.success(request, f"{model.name}:{alias} now points to v{index}.")
-    return redirect(_model_url(model))
+    return redirect(_model_url(model, page_number))
 
 
 @page_errors
@@ -231,7 +235,7 @@ def alias_remove(request: HttpRequest, entity: str, name: str, alias: str) -> Ht
     if request.htmx:
         return _versions_response(request, model, page_number, headers={"HX-Trigger": ALIASES_CHANGED})
     messages.success(request, f"Removed the alias {alias}.")
-    return redirect(_model_url(model))
+    return redirect(_model_url(model, page_number))
 
 
 @page_errors
@@ -274,6 +278,10 @@ def card_edit(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     """GET: the editor. POST: save a new revision."""
     model = get_registered_model_for_user(request, entity, name, write=True)
     form = CardForm(request.POST or None, initial={"body": model.card})
+    if request.method == "POST" and "preview" in request.POST:
+        # Preview without JavaScript: the editor again, the text kept, its rendering below; nothing saved.
+        ctx = _card_context(request, model, form=form, preview_html=render_markdown(request.POST.get("body", "")))
+        return render(request, "registry/card_edit.html", ctx)
     if request.method == "POST" and form.is_valid():
         try:
             services.model_card_save(registered_model=model, body=form.cleaned_data["body"], user=request.user)

@@ -224,6 +224,22 @@ def test_a_long_or_empty_tag_is_told_the_real_reason(client_for, member, registe
     assert not registered.tags.exists()
 
 
+def test_alias_changes_without_javascript_return_to_the_page_of_the_versions_table(client_for, member, team, log_model):
+    from registry.services import model_link
+
+    for i in range(30):
+        model_link(artifact_version=log_model(f"w{i}".encode()), entity=team, name="Nature Classifier", user=member)
+    client = client_for(member)
+    page_two = reverse("registry:model_detail", args=MODEL) + "?page=2"
+    assert 'name="page" value="2"' in client.get(page_two).content.decode()
+    added = client.post(reverse("registry:alias_add", args=[*MODEL, 2]), {"alias": "old", "page": "2"})
+    assert added["Location"] == page_two
+    removed = client.post(reverse("registry:alias_remove", args=[*MODEL, "old"]), {"page": "2"})
+    assert removed["Location"] == page_two
+    odd = client.post(reverse("registry:alias_add", args=[*MODEL, 2]), {"alias": "old", "page": "2&x=//evil"})
+    assert odd["Location"] == reverse("registry:model_detail", args=MODEL)
+
+
 def test_an_alias_on_a_missing_version_is_a_404(client_for, member, registered):
     assert client_for(member).post(reverse("registry:alias_add", args=[*MODEL, 9]), {"alias": "x"}).status_code == 404
 
@@ -283,6 +299,19 @@ def test_a_card_too_long_is_refused_with_a_message(client_for, member, registere
     assert (
         client_for(member).post(reverse("registry:card_edit", args=MODEL), {"body": "x" * 200_001}).status_code == 400
     )
+    assert not ModelCardRevision.objects.exists()
+
+
+def test_preview_without_javascript_shows_the_editor_with_the_rendering_and_saves_nothing(
+    client_for, member, registered
+):
+    url = reverse("registry:card_edit", args=MODEL)
+    response = client_for(member).post(url, {"body": "# Draft\n\n*soon*", "preview": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<textarea" in html and "# Draft" in html
+    assert '<div id="card-preview" class="panel card-body">' in html and "<em>soon</em>" in html
+    assert 'type="submit" name="preview"' in html
     assert not ModelCardRevision.objects.exists()
 
 
