@@ -33,3 +33,11 @@ def test_every_page_has_the_banner_that_reports_failed_htmx_requests(client_for,
     script = open(finders.find("registry.js")).read()
     assert 'addEventListener("htmx:responseError"' in script
     assert 'addEventListener("htmx:sendError"' in script
+
+
+def test_pages_name_an_svg_favicon_so_browsers_do_not_ask_for_favicon_ico(client_for, member):
+    from django.contrib.staticfiles import finders
+
+    html = client_for(member).get("/").content.decode()
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in html
+    assert open(finders.find("favicon.svg")).read().startswith("<svg")
