@@ -67,3 +67,69 @@ def test_linking_refreshes_the_lineage_and_alias_edits_refresh_the_alias_history
     page.press("[aria-label='Add alias to v0']", "Enter")
     expect(page.locator("#alias-history")).to_contain_text("candidate")
     expect(page.locator("#alias-history")).to_contain_text("set on v0")
+
+
+@pytest.fixture
+def wide_model(log_model, project, member, team, put_blob):
+    """A registered model whose checkpoints carry many numbers, logged by a run that used a dataset."""
+    from artifacts.services import artifact_version_log, run_create, run_use_version
+    from registry.services import model_link
+
+    dataset = log_model(b"digits-dataset", name="digits", type="dataset")
+    training = run_create(project=project, user=member, job_type="training")
+    run_use_version(run=training, version=dataset, user=member)
+    for epoch in range(3):
+        version, _ = artifact_version_log(
+            project=project,
+            name="nature-ckpt",
+            type="model",
+            entries=[put_blob(f"weights-{epoch}".encode())],
+            metadata={
+                "val_accuracy": 0.9 + epoch / 100,
+                "train_loss": 0.3 - epoch / 10,
+                "f1_macro": 0.88,
+                "epoch": epoch,
+                "batch_size": 32,
+                "learning_rate": 0.001,
+            },
+            run=training,
+            aliases=["best"] if epoch == 2 else None,
+            user=member,
+        )
+        model_link(artifact_version=version, entity=team, name="Nature Classifier", aliases=["staging"], user=member)
+    run_use_version(run=run_create(project=project, user=member, job_type="evaluation"), version=version, user=member)
+    return version
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_pages_stay_readable_on_a_phone_and_a_desktop(
+    page, live_server, sign_in, make_user, admin, team, wide_model, screenshot_path, width
+):
+    from artifacts.models import Membership
+    from artifacts.services import membership_set
+
+    # A long name is what pushed "Sign out" onto a second line.
+    long_name = make_user("maximilian-alexander-longname")
+    membership_set(team=team, user=long_name, role=Membership.MEMBER, actor=admin)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, long_name.username)
+    page.goto(f"{live_server.url}/acme/nature/artifacts/nature-ckpt/v2/")
+    brand, sign_out = page.locator(".topbar .brand").bounding_box(), page.locator(".topbar button").bounding_box()
+    assert abs(brand["y"] - sign_out["y"]) < 8, "the header keeps one line"
+    arrows = page.locator("#lineage .arrow")
+    columns = page.locator("#lineage .col")
+    boxes = [columns.nth(n).bounding_box() for n in range(columns.count())]
+    assert len(boxes) == 5 and arrows.count() == 4
+    page.screenshot(path=screenshot_path(f"version-{width}.png"), full_page=True)
+    for before, after in zip(boxes, boxes[1:], strict=False):
+        if width < 600:
+            assert after["y"] >= before["y"] + before["height"], "the lineage stacks on a phone"
+        else:
+            assert after["x"] >= before["x"] + before["width"], "the lineage reads left to right on a desktop"
+
+    page.goto(live_server.url + MODEL_URL)
+    row = page.locator("#version-v2")
+    expect(row).to_contain_text("bob")
+    who = row.locator(".linked-by").bounding_box()
+    assert who["x"] + who["width"] <= width, "who linked a version is visible without scrolling"
+    page.screenshot(path=screenshot_path(f"registered-model-{width}.png"), full_page=True)
