@@ -21,6 +21,7 @@ urlpatterns = [
     path("<str:entity>/<str:project>/", views.project_runs, name="project_runs"),
     path("<str:entity>/<str:project>/artifacts/", views.project_artifacts, name="project_artifacts"),
     path("<str:entity>/<str:project>/runs/<str:run_id>/", views.run_detail, name="run_detail"),
+    path("<str:entity>/<str:project>/artifacts/<str:name>/", views.collection_detail, name="collection_detail"),
     path(VERSION, views.version_detail, name="version_detail"),
     path(VERSION + "files/", views.version_files, name="version_files"),
     path(VERSION + "files/<path:path>", views.file_download, name="file_download"),

@@ -26,6 +26,7 @@ from artifacts.selectors import collection_get
 PAGE_SIZE = 25
 FILES_PAGE_SIZE = 100
 LINEAGE_LIMIT = 8
+NEW_KEY_SESSION = "new_api_key"
 
 
 def page_errors(view: Callable) -> Callable:
@@ -57,9 +58,11 @@ def role_context(user, entity) -> dict:
     }
 
 
-def get_version_for_user(user, entity: str, project: str, name: str, index: int) -> ArtifactVersion:
-    """The artifact version `name:v<index>` of the project, if the user may see it."""
-    project_obj = get_project_for_user(user, entity, project)
+def get_version_for_user(
+    user, entity: str, project: str, name: str, index: int, *, write: bool = False
+) -> ArtifactVersion:
+    """The artifact version `name:v<index>` of the project, if the user may see it (and change it when `write`)."""
+    project_obj = get_project_for_user(user, entity, project, write=write)
     collection = collection_get(project=project_obj, name=name)
     version = (
         ArtifactVersion.objects.select_related("collection__project__entity", "run", "created_by")
@@ -78,13 +81,18 @@ def get_version_for_user(user, entity: str, project: str, name: str, index: int)
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
-    new_key = None
+    # A plain post hands the new key to the next page through the session, shown once: reloading that page
+    # must not post again and make another key.
+    new_key = request.session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
     if request.method == "POST" and form.is_valid():
         try:
             _, new_key = services.api_key_create(user=request.user, name=form.cleaned_data["name"])
         except RegistryError as exc:
             form.add_error("name", exc.message)
         else:
+            if not request.htmx:
+                request.session[NEW_KEY_SESSION] = new_key
+                return redirect("artifacts:profile")
             form = ApiKeyForm()
     keys = ApiKey.objects.filter(user=request.user)
     ctx = {"form": form, "keys": keys, "new_key": new_key}
@@ -220,6 +228,17 @@ def project_artifacts(request: HttpRequest, entity: str, project: str) -> HttpRe
 
 @page_errors
 @require_GET
+def collection_detail(request: HttpRequest, entity: str, project: str, name: str) -> HttpResponse:
+    """Every version of one artifact, newest first, a page at a time (the Artifacts tab shows the five newest)."""
+    project_obj = get_project_for_user(request.user, entity, project)
+    collection = collection_get(project=project_obj, name=name)
+    versions = collection.versions.select_related("run").prefetch_related("aliases").order_by("-index")
+    ctx = {"entity": project_obj.entity, "project": project_obj, "collection": collection}
+    return render(request, "artifacts/collection_detail.html", {**ctx, "page": paginate(request, versions)})
+
+
+@page_errors
+@require_GET
 def run_detail(request: HttpRequest, entity: str, project: str, run_id: str) -> HttpResponse:
     project_obj = get_project_for_user(request.user, entity, project)
     run = _runs_with_lineage(Run.objects.filter(project=project_obj, run_id=run_id)).first()
@@ -235,7 +254,8 @@ def run_detail(request: HttpRequest, entity: str, project: str, run_id: str) -> 
 def metadata_rows(data, depth: int = 0) -> list[tuple[int, str, str | None]]:
     """Flatten nested metadata into (depth, key, value) rows; containers get a row without value."""
     rows: list[tuple[int, str, str | None]] = []
-    items = data.items() if isinstance(data, dict) else enumerate(data)
+    # Keys sorted: PostgreSQL's JSONB does not keep the order they were logged in.
+    items = sorted(data.items()) if isinstance(data, dict) else enumerate(data)
     for key, value in items:
         label = str(key) if isinstance(data, dict) else f"[{key}]"
         if isinstance(value, dict | list) and value:

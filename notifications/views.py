@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -160,6 +161,9 @@ def dev_webhooks(request):
         headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
         ReceivedWebhook.objects.create(headers=headers, body=body)
         return HttpResponse("ok")
+    # Posts come from integrations and stay open; the listing shows every team's alerts, so only to signed-in users.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     received = []
     for hook in ReceivedWebhook.objects.all()[:50]:
         try:

@@ -19,7 +19,14 @@ class LinkForm(forms.Form):
 
 
 class AliasForm(forms.Form):
-    alias = forms.CharField(max_length=200)
+    # The length bound keeps huge input out of the service; the service says what a good alias is.
+    alias = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Type an alias to add.",
+            "max_length": "This alias is too long (%(show_value)d characters).",
+        },
+    )
     confirm = forms.BooleanField(required=False)
 
 
@@ -28,4 +35,10 @@ class CardForm(forms.Form):
 
 
 class TagForm(forms.Form):
-    tag = forms.CharField(max_length=200)
+    tag = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Type a tag to add.",
+            "max_length": "This tag is too long (%(show_value)d characters).",
+        },
+    )

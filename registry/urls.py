@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:entity>/model-registry/", views.model_list, name="model_list"),
     path(MODEL, views.model_detail, name="model_detail"),
     path(MODEL + "versions/v<int:index>/aliases/", views.alias_add, name="alias_add"),
+    path(MODEL + "aliases/history/", views.alias_history, name="alias_history"),
     path(MODEL + "aliases/<str:alias>/remove/", views.alias_remove, name="alias_remove"),
     path(MODEL + "card/", views.card, name="card"),
     path(MODEL + "card/edit/", views.card_edit, name="card_edit"),

@@ -2,6 +2,7 @@
 
 import difflib
 import json
+import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -25,6 +26,7 @@ from artifacts.views import (
 from registry import services
 from registry.forms import AliasForm, CardForm, LinkForm, TagForm
 from registry.markdown import render_markdown
+from registry.metrics import format_number, metric_chart, metric_keys
 from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
 from registry.selectors import registered_model_get
 
@@ -104,48 +106,14 @@ def model_list(request: HttpRequest, entity: str) -> HttpResponse:
 # --- the registered model page ----------------------------------------------------------------
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _chart(model: RegisteredModel, metric: str | None) -> dict | None:
-    """An inline-SVG line of one numeric metadata key across the model's versions, oldest first."""
     rows = list(
         ModelVersion.objects.filter(registered_model=model)
         .order_by("-index")
         .values_list("index", "artifact_version__metadata")[:CHART_POINTS]
     )
     rows.reverse()
-    keys = sorted({k for _, meta in rows for k, v in (meta or {}).items() if _is_number(v)})
-    if not keys:
-        return None
-    metric = metric if metric in keys else ("accuracy" if "accuracy" in keys else keys[0])
-    points = [(index, float(meta[metric])) for index, meta in rows if _is_number((meta or {}).get(metric))]
-    width, height, pad = 420, 220, 44
-    low, high = min(v for _, v in points), max(v for _, v in points)
-    span = (high - low) or 1.0
-    first, last = points[0][0], points[-1][0]
-    step = (last - first) or 1
-
-    def xy(index: int, value: float) -> tuple[float, float]:
-        x = pad + (index - first) / step * (width - 2 * pad) if last != first else width / 2
-        y = height - pad - (value - low) / span * (height - 2 * pad)
-        return round(x, 1), round(y, 1)
-
-    dots = [{"x": x, "y": y, "index": i, "value": v} for (i, v) in points for x, y in [xy(i, v)]]
-    return {
-        "metric": metric,
-        "keys": keys,
-        "width": width,
-        "height": height,
-        "pad": pad,
-        "right": width - pad / 2,
-        "bottom": height - pad,
-        "low": low,
-        "high": high,
-        "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),
-        "dots": dots,
-    }
+    return metric_chart(rows, metric)
 
 
 def _versions_page(request: HttpRequest, model: RegisteredModel, page_number=None):
@@ -160,14 +128,10 @@ def _versions_page(request: HttpRequest, model: RegisteredModel, page_number=Non
 
 def versions_context(request: HttpRequest, model: RegisteredModel, page_number=None, **extra) -> dict:
     page = _versions_page(request, model, page_number)
-    columns: list[str] = []
-    for version in page:
-        for key, value in (version.artifact_version.metadata or {}).items():
-            if _is_number(value) and key not in columns and len(columns) < METADATA_COLUMNS:
-                columns.append(key)
+    columns = metric_keys((version.artifact_version.metadata for version in page), METADATA_COLUMNS)
     for version in page:
         meta = version.artifact_version.metadata or {}
-        version.columns = [meta.get(key, "") for key in columns]
+        version.columns = [format_number(meta.get(key)) for key in columns]
     return {
         "model": model,
         "entity": model.entity,
@@ -178,17 +142,17 @@ def versions_context(request: HttpRequest, model: RegisteredModel, page_number=N
     }
 
 
+def _alias_history(model: RegisteredModel):
+    alias_kinds = [RegistryEvent.ALIAS_MOVED, RegistryEvent.ALIAS_REMOVED]
+    return _events(RegistryEvent.objects.filter(registered_model=model, kind__in=alias_kinds))[:HISTORY_EVENTS]
+
+
 def model_context(request: HttpRequest, model: RegisteredModel, **extra) -> dict:
-    history = _events(
-        RegistryEvent.objects.filter(
-            registered_model=model, kind__in=[RegistryEvent.ALIAS_MOVED, RegistryEvent.ALIAS_REMOVED]
-        )
-    )[:HISTORY_EVENTS]
     return {
         **versions_context(request, model, **extra),
         "card_html": render_markdown(model.card),
         "tags": list(model.tags.all()),
-        "history": history,
+        "history": _alias_history(model),
         "chart": _chart(model, request.GET.get("metric")),
         "revision_count": model.card_revisions.count(),
     }
@@ -201,19 +165,29 @@ def model_detail(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     return render(request, "registry/model_detail.html", model_context(request, model))
 
 
-def _model_url(model: RegisteredModel) -> str:
-    return reverse("registry:model_detail", kwargs={"entity": model.entity.name, "name": model.name})
+def _model_url(model: RegisteredModel, page_number: str | None = None) -> str:
+    """The registered model page; on the versions table's page the form came from, when it says a plain number."""
+    url = reverse("registry:model_detail", kwargs={"entity": model.entity.name, "name": model.name})
+    if page_number and re.fullmatch(r"[0-9]{1,6}", page_number) and page_number != "1":
+        url += f"?page={page_number}"
+    return url
 
 
 # --- aliases ----------------------------------------------------------------------------------
 
+ALIASES_CHANGED = json.dumps({"aliasesChanged": True})
 
-def _versions_response(request: HttpRequest, model: RegisteredModel, page_number, **extra) -> HttpResponse:
+
+def _versions_response(
+    request: HttpRequest, model: RegisteredModel, page_number, headers: dict | None = None, **extra
+) -> HttpResponse:
     """HTMX gets the versions table; a plain post with an error gets the whole page with the error."""
     if request.htmx:
-        return render(
-            request, "registry/model_detail.html#versions-table", versions_context(request, model, page_number, **extra)
-        )
+        ctx = versions_context(request, model, page_number, **extra)
+        response = render(request, "registry/model_detail.html#versions-table", ctx)
+        for header, value in (headers or {}).items():
+            response[header] = value
+        return response
     status = 400 if extra.get("error") else 200
     return render(request, "registry/model_detail.html", model_context(request, model, **extra), status=status)
 
@@ -232,7 +206,7 @@ def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpR
         raise NotFound(f"{model.name} has no version v{index}.")
     form = AliasForm(request.POST)
     if not form.is_valid():
-        return _versions_response(request, model, page_number, error="Type an alias to add.", error_index=index)
+        return _versions_response(request, model, page_number, error=form.errors["alias"][0], error_index=index)
     alias = form.cleaned_data["alias"].strip()
     holder = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
     if holder is not None and holder.version_id != version.pk and not form.cleaned_data["confirm"]:
@@ -244,9 +218,9 @@ def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpR
     except RegistryError as exc:
         return _versions_response(request, model, page_number, error=exc.message, error_index=index)
     if request.htmx:
-        return _versions_response(request, model, page_number)
+        return _versions_response(request, model, page_number, headers={"HX-Trigger": ALIASES_CHANGED})
     messages.success(request, f"{model.name}:{alias} now points to v{index}.")
-    return redirect(_model_url(model))
+    return redirect(_model_url(model, page_number))
 
 
 @page_errors
@@ -259,9 +233,20 @@ def alias_remove(request: HttpRequest, entity: str, name: str, alias: str) -> Ht
     except RegistryError as exc:
         return _versions_response(request, model, page_number, error=exc.message)
     if request.htmx:
-        return _versions_response(request, model, page_number)
+        return _versions_response(request, model, page_number, headers={"HX-Trigger": ALIASES_CHANGED})
     messages.success(request, f"Removed the alias {alias}.")
-    return redirect(_model_url(model))
+    return redirect(_model_url(model, page_number))
+
+
+@page_errors
+@require_GET
+def alias_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
+    """The "Alias history" panel, asked again after `aliasesChanged`."""
+    model = get_registered_model_for_user(request, entity, name)
+    if not request.htmx:
+        return redirect(_model_url(model))
+    ctx = {"model": model, "entity": model.entity, "history": _alias_history(model)}
+    return render(request, "registry/model_detail.html#alias-history", ctx)
 
 
 # --- model card -------------------------------------------------------------------------------
@@ -293,6 +278,10 @@ def card_edit(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     """GET: the editor. POST: save a new revision."""
     model = get_registered_model_for_user(request, entity, name, write=True)
     form = CardForm(request.POST or None, initial={"body": model.card})
+    if request.method == "POST" and "preview" in request.POST:
+        # Preview without JavaScript: the editor again, the text kept, its rendering below; nothing saved.
+        ctx = _card_context(request, model, form=form, preview_html=render_markdown(request.POST.get("body", "")))
+        return render(request, "registry/card_edit.html", ctx)
     if request.method == "POST" and form.is_valid():
         try:
             services.model_card_save(registered_model=model, body=form.cleaned_data["body"], user=request.user)
@@ -326,19 +315,21 @@ def card_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     diff = None
     a, b = request.GET.get("a", ""), request.GET.get("b", "")
     if a and b:
-        if not (a.isdigit() and b.isdigit()):
+        numbers = _revision_number(a), _revision_number(b)
+        if None in numbers:
             return render(
                 request,
                 "registry/card_history.html",
                 {"model": model, "entity": model.entity, "page": page, "error": "Choose two revision numbers."},
                 status=400,
             )
-        found = {r.number: r for r in ModelCardRevision.objects.filter(registered_model=model, number__in=[a, b])}
-        if int(a) not in found or int(b) not in found:
-            raise NotFound(f"{model.name} has no card revision {a if int(a) not in found else b}.")
+        found = {r.number: r for r in ModelCardRevision.objects.filter(registered_model=model, number__in=numbers)}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise NotFound(f"{model.name} has no card revision {missing[0]}.")
         lines = difflib.unified_diff(
-            found[int(a)].body.splitlines(),
-            found[int(b)].body.splitlines(),
+            found[numbers[0]].body.splitlines(),
+            found[numbers[1]].body.splitlines(),
             fromfile=f"r{a}",
             tofile=f"r{b}",
             lineterm="",
@@ -346,6 +337,12 @@ def card_history(request: HttpRequest, entity: str, name: str) -> HttpResponse:
         diff = [(_diff_class(line), line) for line in lines]
     ctx = {"model": model, "entity": model.entity, "page": page, "diff": diff, "a": a, "b": b}
     return render(request, "registry/card_history.html", ctx)
+
+
+def _revision_number(text: str) -> int | None:
+    """A revision number typed in the query string, or None: ASCII digits only ("²".isdigit() is true too),
+    and short enough for the database's integer."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def _diff_class(line: str) -> str:
@@ -373,7 +370,7 @@ def tag_add(request: HttpRequest, entity: str, name: str) -> HttpResponse:
     model = get_registered_model_for_user(request, entity, name, write=True)
     form = TagForm(request.POST)
     if not form.is_valid():
-        return _tags_response(request, model, "Type a tag to add.")
+        return _tags_response(request, model, form.errors["tag"][0])
     try:
         services.model_tag_add(registered_model=model, tag=form.cleaned_data["tag"], user=request.user)
     except RegistryError as exc:
@@ -399,7 +396,8 @@ def tag_remove(request: HttpRequest, entity: str, name: str, tag: str) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def link(request: HttpRequest, entity: str, project: str, name: str, index: int) -> HttpResponse:
     """The Link to Registry dialog (HTMX) or page (plain): pick or name a registered model, add aliases."""
-    version = get_version_for_user(request.user, entity, project, name, index)
+    # Writers only, as the button that opens it: a viewer gets 403 (the page's banner says why), outsiders 404.
+    version = get_version_for_user(request.user, entity, project, name, index, write=True)
     entity_obj = version.collection.project.entity
     form = LinkForm(request.POST or None)
     error = ""
@@ -438,8 +436,11 @@ def link(request: HttpRequest, entity: str, project: str, name: str, index: int)
 @page_errors
 @require_GET
 def linked_panel(request: HttpRequest, entity: str, project: str, name: str, index: int) -> HttpResponse:
+    """The version page's parts that show its links, asked again after `versionLinked`: the "Linked to" panel,
+    or with `?part=registered-as` the lineage graph's "Registered as" column."""
     version = get_version_for_user(request.user, entity, project, name, index)
     ctx = {**version_context(request, version), "links": list(linked_models(version))}
     if not request.htmx:
         return redirect("artifacts:version_detail", entity=entity, project=project, name=name, index=index)
-    return render(request, "artifacts/version_detail.html#linked-to", ctx)
+    part = "registered-as" if request.GET.get("part") == "registered-as" else "linked-to"
+    return render(request, f"artifacts/version_detail.html#{part}", ctx)

@@ -148,7 +148,7 @@ def test_the_detail_page_issues_a_fixed_number_of_queries_whatever_the_deliverie
     assert "Page 1 of 3" in page
 
 
-def test_the_dev_receiver_records_posts_and_lists_them_only_with_debug(db, client, settings):
+def test_the_dev_receiver_records_posts_and_lists_them_to_signed_in_users_with_debug(db, client, settings, make_user):
     settings.DEBUG = False
     assert client.post("/dev/webhooks/", b"{}", content_type="application/json").status_code == 404
 
@@ -156,4 +156,6 @@ def test_the_dev_receiver_records_posts_and_lists_them_only_with_debug(db, clien
     response = client.post("/dev/webhooks/", b'{"text": "New version v3"}', content_type="application/json")
     assert response.status_code == 200
     assert ReceivedWebhook.objects.count() == 1
+    assert client.get("/dev/webhooks/")["Location"] == "/login/?next=/dev/webhooks/"
+    client.force_login(make_user("dora"))
     assert "New version v3" in client.get("/dev/webhooks/").content.decode()

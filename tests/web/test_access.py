@@ -14,6 +14,7 @@ READ_PAGES = [
     ("artifacts:entity_detail", ["acme"]),
     ("artifacts:project_runs", ["acme", "nature"]),
     ("artifacts:project_artifacts", ["acme", "nature"]),
+    ("artifacts:collection_detail", ["acme", "nature", "nature-ckpt"]),
     ("artifacts:version_detail", VERSION),
     ("artifacts:version_files", VERSION),
     ("artifacts:file_download", [*VERSION, "model.onnx"]),

@@ -36,6 +36,20 @@ def test_a_new_api_key_is_shown_once_in_full(client_for, member):
     assert raw not in client.get(reverse("artifacts:profile")).content.decode()
 
 
+def test_a_key_made_without_javascript_is_shown_once_after_a_redirect(client_for, member):
+    client = client_for(member)
+    response = client.post(reverse("artifacts:profile"), {"name": "laptop"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("artifacts:profile")
+    key = ApiKey.objects.get(user=member)
+    html = client.get(reverse("artifacts:profile")).content.decode()
+    raw = html.split('<code id="new-api-key">')[1].split("</code>")[0]
+    assert raw.startswith(key.prefix) and len(raw) > 40
+    again = client.get(reverse("artifacts:profile")).content.decode()
+    assert raw not in again and 'id="new-api-key"' not in again
+    assert ApiKey.objects.filter(user=member).count() == 1
+
+
 def test_a_key_name_too_long_is_refused(client_for, member):
     response = client_for(member).post(reverse("artifacts:profile"), {"name": "x" * 101})
     assert "at most 100 characters" in response.content.decode()
@@ -164,3 +178,17 @@ def test_error_pages_say_what_is_missing_in_the_sites_look(client_for, outsider,
     response = client_for(outsider).get("/acme/nature/")
     assert response.status_code == 404
     assert "Model registry" in response.content.decode()
+
+
+def test_older_versions_are_reachable_from_the_artifacts_tab_and_the_version_page(client_for, member, log_model):
+    for i in range(7):
+        log_model(f"weights-{i}".encode())
+    client = client_for(member)
+    collection_url = reverse("artifacts:collection_detail", args=["acme", "nature", "nature-ckpt"])
+    tab = client.get(reverse("artifacts:project_artifacts", args=["acme", "nature"])).content.decode()
+    assert f'<a href="{collection_url}">and 2 older…</a>' in tab
+    version_page = client.get(reverse("artifacts:version_detail", args=["acme", "nature", "nature-ckpt", 0]))
+    assert f'<a href="{collection_url}">nature-ckpt</a>' in version_page.content.decode()
+    listing = client.get(collection_url).content.decode()
+    assert all(f"<strong>v{i}</strong>" in listing for i in range(7))
+    assert client.get(reverse("artifacts:collection_detail", args=["acme", "nature", "nope"])).status_code == 404

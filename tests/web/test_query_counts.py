@@ -38,6 +38,24 @@ def test_the_artifacts_tab_is_a_fixed_number_of_queries(client_for, member, proj
     assert response.status_code == 200
 
 
+def test_the_collection_page_lists_every_version_in_a_fixed_number_of_queries(
+    client_for, member, project, django_assert_max_num_queries
+):
+    collection = f.CollectionFactory(project=project, name="ckpt")
+    runs = f.RunFactory.create_batch(3, project=project)
+    versions = [f.VersionFactory(collection=collection, index=i, run=runs[i % 3]) for i in range(MANY)]
+    for version in versions[::10]:
+        version.aliases.create(collection=collection, name=f"best{version.index}")
+    client = client_for(member)
+    url = reverse("artifacts:collection_detail", args=["acme", "nature", "ckpt"])
+    with django_assert_max_num_queries(10):
+        response = client.get(url, {"page": 3})
+    html = response.content.decode()
+    assert html.count("<strong>v") == 25
+    assert "<strong>v150</strong>" in html and "best150" in html and runs[150 % 3].run_id in html
+    assert f"Page 3 of {-(-MANY // 25)}" in html
+
+
 def test_the_entity_page_is_a_fixed_number_of_queries(client_for, member, team, django_assert_max_num_queries):
     f.ProjectFactory.create_batch(MANY, entity=team)
     client = client_for(member)

@@ -50,6 +50,16 @@ def test_the_linked_panel_lists_the_new_link_when_asked_again(client_for, member
     assert 'hx-trigger="versionLinked from:body"' in html
 
 
+def test_the_lineage_graph_registered_as_column_is_asked_again_after_a_link(client_for, member, registered):
+    page = client_for(member).get(reverse("artifacts:version_detail", args=LINK)).content.decode()
+    panel_url = reverse("registry:linked_panel", args=LINK)
+    assert f'id="registered-as" hx-get="{panel_url}?part=registered-as" hx-trigger="versionLinked from:body"' in page
+    response = htmx(client_for(member), "get", reverse("registry:linked_panel", args=LINK), {"part": "registered-as"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="lineage-part" id="registered-as"')
+    assert "Registered as" in html and "Nature Classifier:v0" in html
+
+
 def test_linking_without_javascript_redirects_to_the_version_page(client_for, member, checkpoint):
     response = client_for(member).post(reverse("registry:link", args=LINK), {"name": "Digits", "aliases": ""})
     assert response.status_code == 302
@@ -94,10 +104,25 @@ def test_linking_a_dataset_is_refused_inside_the_dialog(client_for, member, log_
     assert not RegisteredModel.objects.exists()
 
 
-def test_a_viewer_is_told_inside_the_dialog_that_they_may_not_link(client_for, viewer, checkpoint):
-    response = htmx(client_for(viewer), "post", reverse("registry:link", args=LINK), {"name": "Digits"})
-    assert response.status_code == 200
+def test_a_viewer_may_neither_open_the_link_form_nor_post_it(client_for, viewer, checkpoint):
+    url = reverse("registry:link", args=LINK)
+    assert client_for(viewer).get(url).status_code == 403
+    assert htmx(client_for(viewer), "get", url).status_code == 403
+    response = htmx(client_for(viewer), "post", url, {"name": "Digits"})
+    assert response.status_code == 403
     assert "may read but not change" in response.content.decode()
+    assert not RegisteredModel.objects.exists()
+
+
+def test_too_many_alias_characters_are_reported_in_the_dialog_and_on_the_plain_page(client_for, member, checkpoint):
+    url = reverse("registry:link", args=LINK)
+    data = {"name": "Digits", "aliases": "a" * 1001}
+    dialog = htmx(client_for(member), "post", url, data)
+    assert dialog.status_code == 200
+    assert "at most 1000 characters" in dialog.content.decode()
+    plain = client_for(member).post(url, data)
+    assert plain.status_code == 400
+    assert "<html" in plain.content.decode() and "at most 1000 characters" in plain.content.decode()
     assert not RegisteredModel.objects.exists()
 
 
@@ -115,6 +140,31 @@ def test_adding_an_alias_inline_returns_the_versions_table(client_for, member, r
     assert html.lstrip().startswith('<section id="versions-table"')
     assert "<html" not in html
     assert aliases_of(registered)["candidate"] == 1
+
+
+def test_alias_changes_tell_the_alias_history_panel_to_refresh(client_for, member, registered):
+    client = client_for(member)
+    page = client.get(reverse("registry:model_detail", args=MODEL)).content.decode()
+    assert (
+        'id="alias-history" hx-get="{}" hx-trigger="aliasesChanged from:body"'.format(
+            reverse("registry:alias_history", args=MODEL)
+        )
+        in page
+    )
+    added = htmx(client, "post", reverse("registry:alias_add", args=[*MODEL, 1]), {"alias": "candidate"})
+    assert json.loads(added["HX-Trigger"]) == {"aliasesChanged": True}
+    removed = htmx(client, "post", reverse("registry:alias_remove", args=[*MODEL, "candidate"]))
+    assert json.loads(removed["HX-Trigger"]) == {"aliasesChanged": True}
+    refused = htmx(client, "post", reverse("registry:alias_add", args=[*MODEL, 1]), {"alias": "latest"})
+    assert "HX-Trigger" not in refused
+    panel = htmx(client, "get", reverse("registry:alias_history", args=MODEL)).content.decode()
+    assert panel.lstrip().startswith('<section class="panel" id="alias-history"')
+    assert "removed from v1" in panel and "<html" not in panel
+    assert client.get(reverse("registry:alias_history", args=MODEL)).status_code == 302
+
+
+def test_an_outsider_cannot_read_the_alias_history(client_for, outsider, registered):
+    assert htmx(client_for(outsider), "get", reverse("registry:alias_history", args=MODEL)).status_code == 404
 
 
 def test_moving_an_alias_from_another_version_asks_first(client_for, member, registered):
@@ -148,6 +198,46 @@ def test_a_bad_alias_shows_an_error_in_its_row_and_changes_nothing(client_for, m
     assert message in response.content.decode()
     assert client_for(member).post(url, {"alias": alias, "confirm": "on"}).status_code == 400
     assert aliases_of(registered) == before
+
+
+@pytest.mark.parametrize(
+    "alias,message",
+    [
+        ("a" * 150, "use 1 to 128 letters"),
+        ("a" * 250, "This alias is too long (250 characters)."),
+        ("", "Type an alias"),
+    ],
+)
+def test_a_long_or_empty_alias_is_told_the_real_reason(client_for, member, registered, alias, message):
+    url = reverse("registry:alias_add", args=[*MODEL, 1])
+    assert message in htmx(client_for(member), "post", url, {"alias": alias}).content.decode()
+    assert message in client_for(member).post(url, {"alias": alias}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "tag,message",
+    [("t" * 100, "1 to 64 characters"), ("t" * 250, "This tag is too long (250 characters)."), ("", "Type a tag")],
+)
+def test_a_long_or_empty_tag_is_told_the_real_reason(client_for, member, registered, tag, message):
+    url = reverse("registry:tag_add", args=MODEL)
+    assert message in htmx(client_for(member), "post", url, {"tag": tag}).content.decode()
+    assert not registered.tags.exists()
+
+
+def test_alias_changes_without_javascript_return_to_the_page_of_the_versions_table(client_for, member, team, log_model):
+    from registry.services import model_link
+
+    for i in range(30):
+        model_link(artifact_version=log_model(f"w{i}".encode()), entity=team, name="Nature Classifier", user=member)
+    client = client_for(member)
+    page_two = reverse("registry:model_detail", args=MODEL) + "?page=2"
+    assert 'name="page" value="2"' in client.get(page_two).content.decode()
+    added = client.post(reverse("registry:alias_add", args=[*MODEL, 2]), {"alias": "old", "page": "2"})
+    assert added["Location"] == page_two
+    removed = client.post(reverse("registry:alias_remove", args=[*MODEL, "old"]), {"page": "2"})
+    assert removed["Location"] == page_two
+    odd = client.post(reverse("registry:alias_add", args=[*MODEL, 2]), {"alias": "old", "page": "2&x=//evil"})
+    assert odd["Location"] == reverse("registry:model_detail", args=MODEL)
 
 
 def test_an_alias_on_a_missing_version_is_a_404(client_for, member, registered):
@@ -212,6 +302,19 @@ def test_a_card_too_long_is_refused_with_a_message(client_for, member, registere
     assert not ModelCardRevision.objects.exists()
 
 
+def test_preview_without_javascript_shows_the_editor_with_the_rendering_and_saves_nothing(
+    client_for, member, registered
+):
+    url = reverse("registry:card_edit", args=MODEL)
+    response = client_for(member).post(url, {"body": "# Draft\n\n*soon*", "preview": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<textarea" in html and "# Draft" in html
+    assert '<div id="card-preview" class="panel card-body">' in html and "<em>soon</em>" in html
+    assert 'type="submit" name="preview"' in html
+    assert not ModelCardRevision.objects.exists()
+
+
 def test_the_preview_is_rendered_and_sanitised(client_for, member, registered):
     body = "**bold** <script>alert(1)</script> <a href='javascript:alert(2)' onclick='x()'>link</a>"
     html = htmx(
@@ -251,6 +354,16 @@ def test_card_history_shows_a_diff_between_two_revisions(client_for, member, reg
     assert '<div class="add">+line 2</div>' in html
     assert client_for(member).get(url, {"a": 1, "b": 7}).status_code == 404
     assert client_for(member).get(url, {"a": "x", "b": 2}).status_code == 400
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "1" * 40, "-1", " 1"])
+def test_card_history_refuses_revision_numbers_that_are_not_plain_digits(client_for, member, registered, number):
+    from registry.services import model_card_save
+
+    model_card_save(registered_model=registered, body="line one", user=member)
+    response = client_for(member).get(reverse("registry:card_history", args=MODEL), {"a": number, "b": 1})
+    assert response.status_code == 400
+    assert "Choose two revision numbers." in response.content.decode()
 
 
 # --- tags -------------------------------------------------------------------------------------

@@ -23,3 +23,21 @@ def test_every_page_renders_for_a_member(client_for, member, registered, checkpo
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_every_page_has_the_banner_that_reports_failed_htmx_requests(client_for, member):
+    from django.contrib.staticfiles import finders
+
+    html = client_for(member).get("/").content.decode()
+    assert 'id="problem"' in html and "registry.js" in html
+    script = open(finders.find("registry.js")).read()
+    assert 'addEventListener("htmx:responseError"' in script
+    assert 'addEventListener("htmx:sendError"' in script
+
+
+def test_pages_name_an_svg_favicon_so_browsers_do_not_ask_for_favicon_ico(client_for, member):
+    from django.contrib.staticfiles import finders
+
+    html = client_for(member).get("/").content.decode()
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in html
+    assert open(finders.find("favicon.svg")).read().startswith("<svg")
