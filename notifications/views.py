@@ -159,7 +159,9 @@ def dev_webhooks(request):
             return HttpResponse("Too large.", status=413)
         body = request.body.decode("utf-8", errors="replace")
         headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
-        ReceivedWebhook.objects.create(headers=headers, body=body)
+        hook = ReceivedWebhook.objects.create(headers=headers, body=body)
+        # A development tool, open to any poster: keep the newest few hundred, not an ever-growing table.
+        ReceivedWebhook.objects.filter(pk__lte=hook.pk - settings.DEV_RECEIVER_KEEP).delete()
         return HttpResponse("ok")
     # Posts come from integrations and stay open; the listing shows every team's alerts, so only to signed-in users.
     if not request.user.is_authenticated:

@@ -136,7 +136,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 
 # Celery: a filesystem broker under var/ needs no server; Redis in production.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_FOLDER = Path(env.str("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")))
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
@@ -164,6 +163,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Webhooks.
+# The development receiver at /dev/webhooks/ (DEBUG only) keeps this many of the newest posts.
+DEV_RECEIVER_KEEP = env.int("DEV_RECEIVER_KEEP", default=500)
 WEBHOOK_ALLOW_PRIVATE = env.list("WEBHOOK_ALLOW_PRIVATE", default=[])
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)

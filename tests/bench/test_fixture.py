@@ -38,7 +38,7 @@ def test_the_fixture_sequences_continue_after_the_copied_rows(tiny_registry, put
         project=Project.objects.get(name="p000"),
         name="after-fixture",
         type="model",
-        entries=[put_blob(b"new bytes")],
+        entries=[put_blob(b"new bytes", user=user)],
         user=user,
     )
     assert created and version.pk == TINY.versions + 2

@@ -159,3 +159,13 @@ def test_the_dev_receiver_records_posts_and_lists_them_to_signed_in_users_with_d
     assert client.get("/dev/webhooks/")["Location"] == "/login/?next=/dev/webhooks/"
     client.force_login(make_user("dora"))
     assert "New version v3" in client.get("/dev/webhooks/").content.decode()
+
+
+def test_the_dev_receiver_keeps_only_the_newest_posts(db, client, settings):
+    from notifications.models import ReceivedWebhook
+
+    settings.DEBUG = True
+    settings.DEV_RECEIVER_KEEP = 3
+    for n in range(5):
+        assert client.post("/dev/webhooks/", f'{{"n": {n}}}', content_type="application/json").status_code == 200
+    assert sorted(ReceivedWebhook.objects.values_list("body", flat=True)) == ['{"n": 2}', '{"n": 3}', '{"n": 4}']
