@@ -45,7 +45,7 @@ def _check_role(role: str | None, entity: Entity, *, write: bool, admin: bool) -
 
 
 def get_entity_for_user(user: User, name: str, *, write: bool = False, admin: bool = False) -> Entity:
-    entities = Entity.objects.filter(name__iexact=name)
+    entities = Entity.objects.filter(name__ci=name)
     if user and user.is_authenticated:
         # The caller's role comes in the same query: every API request passes here, and a round trip counts.
         member = Membership.objects.filter(entity=OuterRef("pk"), user=user.pk).values("role")[:1]

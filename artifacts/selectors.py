@@ -35,7 +35,7 @@ def version_find(*, user, entity: str, project: str, name: str, selector: str) -
     artifact, version or alias), telling outsiders no more than that the entity is not found.
     """
     versions = ArtifactVersion.objects.select_related("collection__project__entity", "run").filter(
-        collection__project__entity__name__iexact=entity,
+        collection__project__entity__name__ci=entity,
         collection__project__name=project,
         collection__name=name,
     )

@@ -62,7 +62,7 @@ def user_entity_ensure(*, user, strict: bool = True) -> Entity | None:
     name = user.get_username()
     try:
         validate_entity_name(name)
-        if Entity.objects.filter(name__iexact=name).exclude(user=user).exists():
+        if Entity.objects.filter(name__ci=name).exclude(user=user).exists():
             raise Conflict(f"The name {name!r} is already taken by a team.")
     except (InvalidInput, Conflict):
         if strict:
@@ -78,10 +78,7 @@ def user_entity_ensure(*, user, strict: bool = True) -> Entity | None:
 def user_create(*, username: str, password: str | None, email: str = "", is_superuser: bool = False) -> Any:
     validate_entity_name(username)
     with transaction.atomic():
-        if (
-            User.objects.filter(username__iexact=username).exists()
-            or Entity.objects.filter(name__iexact=username).exists()
-        ):
+        if User.objects.filter(username__iexact=username).exists() or Entity.objects.filter(name__ci=username).exists():
             raise Conflict(f"The name {username!r} is already taken.")
         if is_superuser:
             user = User.objects.create_superuser(username=username, email=email, password=password)
@@ -95,7 +92,7 @@ def team_create(*, name: str, admin, description: str = "") -> Entity:
     validate_entity_name(name)
     with transaction.atomic():
         # A username is a future entity name (see user_entity_ensure): a team may not take it.
-        if Entity.objects.filter(name__iexact=name).exists() or User.objects.filter(username__iexact=name).exists():
+        if Entity.objects.filter(name__ci=name).exists() or User.objects.filter(username__iexact=name).exists():
             raise Conflict(f"The name {name!r} is already taken.")
         try:
             with transaction.atomic():

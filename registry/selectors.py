@@ -28,7 +28,7 @@ _LINK_READS = ModelVersion.objects.select_related(
 
 def registered_model_get(*, user, entity_name: str, name: str, write: bool = False) -> RegisteredModel:
     entity = get_entity_for_user(user, entity_name, write=write)
-    model = RegisteredModel.objects.select_related("entity").filter(entity=entity, name__iexact=name).first()
+    model = RegisteredModel.objects.select_related("entity").filter(entity=entity, name__ci=name).first()
     if model is None:
         raise NotFound(f"Registered model {entity.name}/model-registry/{name} not found.")
     return model
@@ -54,9 +54,7 @@ def model_version_find(*, user, entity_name: str, name: str, selector: str) -> M
     When nothing matches, the step-by-step lookup names what is missing, telling outsiders no more
     than that the entity is not found.
     """
-    versions = _LINK_READS.filter(
-        registered_model__entity__name__iexact=entity_name, registered_model__name__iexact=name
-    )
+    versions = _LINK_READS.filter(registered_model__entity__name__ci=entity_name, registered_model__name__ci=name)
     index = parse_version_name(selector)
     version = (versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)).first()
     if version is None:

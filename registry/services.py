@@ -91,7 +91,7 @@ def registered_model_create(
     card = _clean_card(card)
     tags = _clean_tags(tags)
     with transaction.atomic():
-        if RegisteredModel.objects.filter(entity=entity, name__iexact=name).exists():
+        if RegisteredModel.objects.filter(entity=entity, name__ci=name).exists():
             raise Conflict(f"A registered model named {name!r} already exists in {entity.name}.", field="name")
         try:
             with transaction.atomic():
@@ -109,7 +109,7 @@ def registered_model_create(
 
 def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredModel:
     """Find the model (ignoring case) or create it; safe when many links race to create it."""
-    model = RegisteredModel.objects.filter(entity=entity, name__iexact=name).first()
+    model = RegisteredModel.objects.filter(entity=entity, name__ci=name).first()
     if model is not None:
         return model
     try:
@@ -118,7 +118,7 @@ def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredMo
             _record(registered_model=model, kind=RegistryEvent.MODEL_CREATED, actor=user)
             return model
     except IntegrityError:
-        return RegisteredModel.objects.get(entity=entity, name__iexact=name)
+        return RegisteredModel.objects.get(entity=entity, name__ci=name)
 
 
 def model_link(

@@ -213,3 +213,17 @@ def test_identical_content_in_two_projects_is_two_versions_sharing_one_blob(team
     a, _ = artifact_version_log(project=nature, name="m", type="model", entries=[entry], user=member)
     b, _ = artifact_version_log(project=other, name="m", type="model", entries=[entry], user=member)
     assert a.pk != b.pk and a.digest == b.digest
+
+
+def test_names_are_found_ignoring_case_through_the_lower_name_indexes(team, member, log_model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    link, _ = model_link(artifact_version=log_model(b"a"), entity=team, name=NAME, user=member, aliases=["staging"])
+    with CaptureQueriesContext(connection) as queries:
+        found = ref_resolve(user=member, text="ACME/model-registry/nature CLASSIFIER:staging")
+    assert found.model_version == link
+    lookups = [q["sql"] for q in queries.captured_queries if "registry_registeredmodel" in q["sql"]]
+    # LOWER(name) = LOWER(%s) is what the unique indexes are built on; UPPER(...) (iexact) would scan.
+    assert lookups and all('LOWER("registry_registeredmodel"."name")' in sql for sql in lookups)
+    assert not any("UPPER(" in sql for sql in lookups)

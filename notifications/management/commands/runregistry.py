@@ -93,7 +93,7 @@ class Command(BaseCommand):
                     + "(shown once; change it with `.venv/bin/python manage.py changepassword "
                     + f"{username}`)\n"
                 )
-            team = Entity.objects.filter(name__iexact=team_name).first()
+            team = Entity.objects.filter(name__ci=team_name).first()
             if team is None:
                 team = team_create(name=team_name, admin=user, description="The tutorial's team.")
             elif not Membership.objects.filter(entity=team, user=user).exists():
