@@ -233,6 +233,16 @@ def _version(user, entity: str, project: str, name: str, selector: str) -> Artif
     return version_find(user=user, entity=entity, project=project, name=name, selector=selector)
 
 
+def keyset_page(queryset, *, key: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """One page of a queryset ordered by `-key`, and the cursor of the next page (None on the last)."""
+    before = _cursor(cursor)
+    if before is not None:
+        queryset = queryset.filter(**{f"{key}__lt": before})
+    page = list(queryset.order_by(f"-{key}")[: limit + 1])
+    items = page[:limit]
+    return items, (str(getattr(items[-1], key)) if len(page) > limit else None)
+
+
 def _cursor(value: str | None) -> int | None:
     if value in (None, ""):
         return None
@@ -303,14 +313,9 @@ def run_list(
     request: HttpRequest, entity: str, project: str, cursor: str | None = None, limit: int = Query(50, ge=1, le=200)
 ):
     proj = get_project_for_user(request.auth, entity, project)
-    runs = Run.objects.filter(project=proj).select_related("project__entity", "created_by").order_by("-id")
-    after = _cursor(cursor)
-    if after is not None:
-        runs = runs.filter(id__lt=after)
-    page = list(runs[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"items": [run_out(r) for r in page], "next_cursor": str(page[-1].id) if more else None}
+    runs = Run.objects.filter(project=proj).select_related("project__entity", "created_by")
+    page, next_cursor = keyset_page(runs, key="id", cursor=cursor, limit=limit)
+    return {"items": [run_out(r) for r in page], "next_cursor": next_cursor}
 
 
 @router.get("/projects/{entity}/{project}/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="Get a run")
@@ -399,20 +404,15 @@ def version_list(
 ):
     proj = get_project_for_user(request.auth, entity, project)
     collection = collection_get(project=proj, name=name)
-    versions = ArtifactVersion.objects.filter(collection=collection).select_related("run").order_by("-index")
-    before = _cursor(cursor)
-    if before is not None:
-        versions = versions.filter(index__lt=before)
-    page = list(versions[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+    versions = ArtifactVersion.objects.filter(collection=collection).select_related("run")
+    page, next_cursor = keyset_page(versions, key="index", cursor=cursor, limit=limit)
     aliases: dict[int, list[str]] = {}
     for version_id, alias in ArtifactAlias.objects.filter(version__in=page).values_list("version_id", "name"):
         aliases.setdefault(version_id, []).append(alias)
     for v in page:
         v.collection = collection
     items = [version_out(v, sorted(aliases.get(v.pk, []))) for v in page]
-    return {"items": items, "next_cursor": str(page[-1].index) if more else None}
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get(

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from artifacts.access import get_entity_for_user
-from artifacts.api import ERRORS, MAX_PAGE, Strict, _cursor
+from artifacts.api import ERRORS, MAX_PAGE, Strict, keyset_page
 from artifacts.errors import NotFound
 from artifacts.models import Entity
 from notifications.models import Delivery, Integration
@@ -198,11 +198,6 @@ def integrations_deliveries(
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ):
     integration = _integration(request, entity, integration_id)
-    deliveries = Delivery.objects.filter(integration=integration).order_by("-id")
-    after = _cursor(cursor)
-    if after is not None:
-        deliveries = deliveries.filter(id__lt=after)
-    page = list(deliveries[: limit + 1])
-    items = page[:limit]
-    next_cursor = str(items[-1].pk) if len(page) > limit else None
+    deliveries = Delivery.objects.filter(integration=integration)
+    items, next_cursor = keyset_page(deliveries, key="id", cursor=cursor, limit=limit)
     return {"items": [delivery_out(d) for d in items], "next_cursor": next_cursor}
