@@ -19,6 +19,8 @@ def entity_role(user: User, entity: Entity) -> str | None:
         return None
     if entity.user_id is not None and entity.user_id == user.pk:
         return Membership.ADMIN
+    if hasattr(entity, "viewer_role"):  # fetched with the entity by get_entity_for_user, for this user
+        return entity.viewer_role
     return Membership.objects.filter(user=user, entity=entity).values_list("role", flat=True).first()
 
 
@@ -31,10 +33,7 @@ def is_admin(user: User, entity: Entity) -> bool:
 
 
 def check_entity(user: User, entity: Entity, *, write: bool = False, admin: bool = False) -> str:
-    return _check_role(entity_role(user, entity), entity, write=write, admin=admin)
-
-
-def _check_role(role: str | None, entity: Entity, *, write: bool, admin: bool) -> str:
+    role = entity_role(user, entity)
     if role is None:
         raise NotFound(f"Entity {entity.name!r} not found.")
     if admin and role != Membership.ADMIN:
@@ -47,19 +46,13 @@ def _check_role(role: str | None, entity: Entity, *, write: bool, admin: bool) -
 def get_entity_for_user(user: User, name: str, *, write: bool = False, admin: bool = False) -> Entity:
     entities = Entity.objects.filter(name__ci=name)
     if user and user.is_authenticated:
-        # The caller's role comes in the same query: every API request passes here, and a round trip counts.
+        # The caller's role comes in the same query: every request passes here, and a round trip counts.
         member = Membership.objects.filter(entity=OuterRef("pk"), user=user.pk).values("role")[:1]
         entities = entities.annotate(viewer_role=Subquery(member))
     entity = entities.first()
     if entity is None:
         raise NotFound(f"Entity {name!r} not found.")
-    if not user or not user.is_authenticated:
-        role = None
-    elif entity.user_id is not None and entity.user_id == user.pk:
-        role = Membership.ADMIN
-    else:
-        role = entity.viewer_role
-    _check_role(role, entity, write=write, admin=admin)
+    check_entity(user, entity, write=write, admin=admin)
     return entity
 
 

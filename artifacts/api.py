@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from artifacts.access import get_entity_for_user, get_project_for_user
 from artifacts.blobstore import CHUNK_SIZE, blob_open, blob_put, blobs_missing
+from artifacts.downloads import IMMUTABLE, blob_response
 from artifacts.errors import InvalidInput, NotFound
 from artifacts.models import ArtifactAlias, ArtifactCollection, ArtifactVersion, Blob, ManifestEntry, Project, Run
 from artifacts.selectors import collection_get, version_find
@@ -30,7 +31,6 @@ from artifacts.validation import normalize_path, validate_digest
 router = Router(tags=["artifacts"])
 
 MAX_PAGE = 200
-IMMUTABLE = "private, max-age=31536000, immutable"
 
 
 class Strict(Schema):
@@ -233,6 +233,14 @@ def _version(user, entity: str, project: str, name: str, selector: str) -> Artif
     return version_find(user=user, entity=entity, project=project, name=name, selector=selector)
 
 
+def alias_names_by_version(aliases) -> dict[int, list[str]]:
+    """{version id: sorted alias names} for an alias queryset (artifact or registry aliases): one query a page."""
+    names: dict[int, list[str]] = {}
+    for version_id, name in aliases.values_list("version_id", "name"):
+        names.setdefault(version_id, []).append(name)
+    return {version_id: sorted(found) for version_id, found in names.items()}
+
+
 def keyset_page(queryset, *, key: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
     """One page of a queryset ordered by `-key`, and the cursor of the next page (None on the last)."""
     before = _cursor(cursor)
@@ -406,12 +414,10 @@ def version_list(
     collection = collection_get(project=proj, name=name)
     versions = ArtifactVersion.objects.filter(collection=collection).select_related("run")
     page, next_cursor = keyset_page(versions, key="index", cursor=cursor, limit=limit)
-    aliases: dict[int, list[str]] = {}
-    for version_id, alias in ArtifactAlias.objects.filter(version__in=page).values_list("version_id", "name"):
-        aliases.setdefault(version_id, []).append(alias)
+    aliases = alias_names_by_version(ArtifactAlias.objects.filter(version__in=page))
     for v in page:
         v.collection = collection
-    items = [version_out(v, sorted(aliases.get(v.pk, []))) for v in page]
+    items = [version_out(v, aliases.get(v.pk, [])) for v in page]
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -458,77 +464,6 @@ def resolve(request: HttpRequest, ref: str, entity: str | None = None, project: 
 
 
 # --- files --------------------------------------------------------------------------------------
-
-_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-def _byte_range(header: str, size: int) -> tuple[int, int] | None:
-    """(start, end inclusive) of a single-range header; None when the header is ignored; raises on 416."""
-    match = _RANGE_RE.fullmatch(header.strip())
-    if not match or (not match.group(1) and not match.group(2)):
-        return None  # RFC 9110: an unparsable or multi-range header may be ignored (we answer 200 whole)
-    first, last = match.group(1), match.group(2)
-    if first:
-        start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
-        if start >= size or (last and int(last) < start):
-            raise _Unsatisfiable()
-    else:
-        suffix = int(last)
-        if suffix == 0 or size == 0:
-            raise _Unsatisfiable()
-        start, end = max(0, size - suffix), size - 1
-    return start, end
-
-
-class _Unsatisfiable(Exception):
-    pass
-
-
-def _read_range(digest: str, start: int, length: int) -> Iterator[bytes]:
-    with blob_open(digest) as fh:
-        fh.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = fh.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
-
-def blob_response(request: HttpRequest, *, digest: str, size: int, filename: str) -> HttpResponse:
-    """A streamed, immutable download of a blob with Range support."""
-    etag = f'"{digest}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        return response
-    status, start, length = 200, 0, size
-    header = request.headers.get("Range")
-    if header and request.headers.get("If-Range", etag) == etag:
-        try:
-            span = _byte_range(header, size)
-        except _Unsatisfiable:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
-        if span is not None:
-            start, end = span
-            status, length = 206, end - start + 1
-    if request.method == "HEAD":
-        response = HttpResponse(status=status)
-    else:
-        response = StreamingHttpResponse(_read_range(digest, start, length), status=status)
-    response["Content-Type"] = "application/octet-stream"
-    response["Content-Length"] = str(length)
-    response["ETag"] = etag
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = IMMUTABLE
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    if status == 206:
-        response["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
-    return response
 
 
 @router.get(

@@ -41,6 +41,8 @@ def blob_put(*, stream: BinaryIO | Iterator[bytes], digest: str, user=None, expe
     `user` proves they have the content, and may from then on name it in their manifests.
     """
     validate_digest(digest)
+    # A blob already stored is only hashed (the proof), not written to the spool a second time.
+    stored_already = Blob.objects.filter(digest=digest).exists() and blob_exists(digest)
     os.makedirs(settings.BLOB_SPOOL_DIR, exist_ok=True)
     hasher = hashlib.sha256()
     size = 0
@@ -49,7 +51,8 @@ def blob_put(*, stream: BinaryIO | Iterator[bytes], digest: str, user=None, expe
         with os.fdopen(fd, "wb") as out:
             for chunk in _chunks(stream):
                 hasher.update(chunk)
-                out.write(chunk)
+                if not stored_already:
+                    out.write(chunk)
                 size += len(chunk)
         actual = hasher.hexdigest()
         if actual != digest:
@@ -59,7 +62,7 @@ def blob_put(*, stream: BinaryIO | Iterator[bytes], digest: str, user=None, expe
             )
         if expected_size is not None and expected_size != size:
             raise InvalidInput(f"Size mismatch: received {size} bytes, expected {expected_size}.", field="size")
-        if not (Blob.objects.filter(digest=digest).exists() and blob_exists(digest)):
+        if not stored_already:
             with open(tmp_path, "rb") as fh:
                 stored = _storage().save(blob_path(digest), _SpooledFile(fh, name=tmp_path))
             if stored != blob_path(digest):  # A storage that renamed instead of overwriting: keep one copy.

@@ -28,13 +28,13 @@ def version_get(*, collection: ArtifactCollection, selector: str) -> ArtifactVer
     return version
 
 
-def version_find(*, user, entity: str, project: str, name: str, selector: str) -> ArtifactVersion:
+def version_find(*, user, entity: str, project: str, name: str, selector: str, write: bool = False) -> ArtifactVersion:
     """A version by its names, for a user who may read it: one joined query on the hot path.
 
     When nothing matches, the step-by-step lookup names what is missing (entity, project,
     artifact, version or alias), telling outsiders no more than that the entity is not found.
     """
-    versions = ArtifactVersion.objects.select_related("collection__project__entity", "run").filter(
+    versions = ArtifactVersion.objects.select_related("collection__project__entity", "run", "created_by").filter(
         collection__project__entity__name__ci=entity,
         collection__project__name=project,
         collection__name=name,
@@ -42,9 +42,9 @@ def version_find(*, user, entity: str, project: str, name: str, selector: str) -
     index = parse_version_name(selector)
     version = (versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)).first()
     if version is None:
-        collection = collection_get(project=get_project_for_user(user, entity, project), name=name)
+        collection = collection_get(project=get_project_for_user(user, entity, project, write=write), name=name)
         return version_get(collection=collection, selector=selector)
-    check_entity(user, version.collection.project.entity)
+    check_entity(user, version.collection.project.entity, write=write)
     return version
 
 

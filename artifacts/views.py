@@ -11,17 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from artifacts import services
 from artifacts.access import entity_role, get_entity_for_user, get_project_for_user
-from artifacts.blobstore import blob_open
+from artifacts.downloads import blob_response
 from artifacts.errors import NotFound, PermissionDenied, RegistryError
 from artifacts.forms import ApiKeyForm, MemberForm, TeamForm
 from artifacts.models import ApiKey, ArtifactCollection, ArtifactVersion, Membership, Run, RunInput
-from artifacts.selectors import collection_get
+from artifacts.selectors import collection_get, version_find
 
 PAGE_SIZE = 25
 FILES_PAGE_SIZE = 100
@@ -62,16 +62,7 @@ def get_version_for_user(
     user, entity: str, project: str, name: str, index: int, *, write: bool = False
 ) -> ArtifactVersion:
     """The artifact version `name:v<index>` of the project, if the user may see it (and change it when `write`)."""
-    project_obj = get_project_for_user(user, entity, project, write=write)
-    collection = collection_get(project=project_obj, name=name)
-    version = (
-        ArtifactVersion.objects.select_related("collection__project__entity", "run", "created_by")
-        .filter(collection=collection, index=index)
-        .first()
-    )
-    if version is None:
-        raise NotFound(f"Artifact {collection}:v{index} not found.")
-    return version
+    return version_find(user=user, entity=entity, project=project, name=name, selector=f"v{index}", write=write)
 
 
 # --- profile and API keys ---------------------------------------------------------------------
@@ -356,8 +347,7 @@ def file_download(request: HttpRequest, entity: str, project: str, name: str, in
         raise Http404(f"{version.qualified_name} has no file {path!r}.")
     if entry.is_reference or entry.blob_id is None:
         raise Http404(f"{path!r} is a reference to {entry.ref}: its bytes are not stored here.")
-    response = FileResponse(blob_open(entry.blob_id), as_attachment=True, filename=posixpath.basename(path))
-    response["Content-Length"] = str(entry.size)
+    response = blob_response(request, digest=entry.blob_id, size=entry.size or 0, filename=posixpath.basename(path))
     response["X-Content-Digest"] = f"sha256:{entry.blob_id}"
     return response
 

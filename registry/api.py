@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from artifacts.access import get_entity_for_user
-from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, keyset_page, version_out
+from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, alias_names_by_version, keyset_page, version_out
 from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
 from registry.selectors import model_version_find, model_version_get, ref_resolve, registered_model_get
 from registry.services import (
@@ -247,10 +247,8 @@ def link_list(
 ):
     model = registered_model_get(user=request.auth, entity_name=entity, name=name)
     page, next_cursor = keyset_page(_LINKS.filter(registered_model=model), key="index", cursor=cursor, limit=limit)
-    aliases: dict[int, list[str]] = {}
-    for version_id, alias in RegistryAlias.objects.filter(version__in=page).values_list("version_id", "name"):
-        aliases.setdefault(version_id, []).append(alias)
-    items = [link_out(link, sorted(aliases.get(link.pk, []))) for link in page]
+    aliases = alias_names_by_version(RegistryAlias.objects.filter(version__in=page))
+    items = [link_out(link, aliases.get(link.pk, [])) for link in page]
     return {"items": items, "next_cursor": next_cursor}
 
 

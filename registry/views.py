@@ -28,7 +28,7 @@ from registry.forms import AliasForm, CardForm, LinkForm, TagForm
 from registry.markdown import render_markdown
 from registry.metrics import format_number, metric_chart, metric_keys
 from registry.models import ModelCardRevision, ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
-from registry.selectors import registered_model_get
+from registry.selectors import model_version_get, registered_model_get
 
 METADATA_COLUMNS = 4
 CHART_POINTS = 200
@@ -150,11 +150,10 @@ def _alias_history(model: RegisteredModel):
 def model_context(request: HttpRequest, model: RegisteredModel, **extra) -> dict:
     return {
         **versions_context(request, model, **extra),
-        "card_html": render_markdown(model.card),
+        **_card_context(request, model),
         "tags": list(model.tags.all()),
         "history": _alias_history(model),
         "chart": _chart(model, request.GET.get("metric")),
-        "revision_count": model.card_revisions.count(),
     }
 
 
@@ -197,13 +196,7 @@ def _versions_response(
 def alias_add(request: HttpRequest, entity: str, name: str, index: int) -> HttpResponse:
     model = get_registered_model_for_user(request, entity, name, write=True)
     page_number = request.POST.get("page")
-    version = (
-        ModelVersion.objects.filter(registered_model=model, index=index)
-        .select_related("registered_model__entity")
-        .first()
-    )
-    if version is None:
-        raise NotFound(f"{model.name} has no version v{index}.")
+    version = model_version_get(registered_model=model, selector=f"v{index}")
     form = AliasForm(request.POST)
     if not form.is_valid():
         return _versions_response(request, model, page_number, error=form.errors["alias"][0], error_index=index)
