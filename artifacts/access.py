@@ -43,13 +43,26 @@ def check_entity(user: User, entity: Entity, *, write: bool = False, admin: bool
     return role
 
 
+def with_viewer_role(queryset, user: User, entity: str = "pk"):
+    """The queryset with the caller's role in the entity at the path `entity`, as `viewer_role`.
+
+    The role comes in the same query as what is read: every request checks it, and a round trip counts.
+    A row's entity learns it through `viewer_role_attach`.
+    """
+    if not user or not user.is_authenticated:
+        return queryset
+    member = Membership.objects.filter(entity=OuterRef(entity), user=user.pk).values("role")[:1]
+    return queryset.annotate(viewer_role=Subquery(member))
+
+
+def viewer_role_attach(row, entity: Entity) -> None:
+    """Hand a role fetched by `with_viewer_role` to the entity `entity_role` will be asked about."""
+    if hasattr(row, "viewer_role"):
+        entity.viewer_role = row.viewer_role
+
+
 def get_entity_for_user(user: User, name: str, *, write: bool = False, admin: bool = False) -> Entity:
-    entities = Entity.objects.filter(name__ci=name)
-    if user and user.is_authenticated:
-        # The caller's role comes in the same query: every request passes here, and a round trip counts.
-        member = Membership.objects.filter(entity=OuterRef("pk"), user=user.pk).values("role")[:1]
-        entities = entities.annotate(viewer_role=Subquery(member))
-    entity = entities.first()
+    entity = with_viewer_role(Entity.objects.filter(name__ci=name), user).first()
     if entity is None:
         raise NotFound(f"Entity {name!r} not found.")
     check_entity(user, entity, write=write, admin=admin)

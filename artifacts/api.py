@@ -190,6 +190,8 @@ def version_out(version: ArtifactVersion, aliases: list[str] | None = None) -> d
     collection = version.collection
     project = collection.project
     if aliases is None:
+        aliases = getattr(version, "alias_names", None)  # fetched with the version by the hot lookups
+    if aliases is None:
         aliases = sorted(ArtifactAlias.objects.filter(version=version).values_list("name", flat=True))
     return {
         "entity": project.entity.name,

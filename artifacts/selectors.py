@@ -1,8 +1,11 @@
 """Reads that several views and the API share."""
 
-from artifacts.access import check_entity, get_project_for_user
+from django.db.models import OuterRef
+
+from artifacts.access import check_entity, get_project_for_user, viewer_role_attach, with_viewer_role
 from artifacts.errors import NotFound
-from artifacts.models import ArtifactCollection, ArtifactVersion, Project
+from artifacts.expressions import SortedNames
+from artifacts.models import ArtifactAlias, ArtifactCollection, ArtifactVersion, Project
 from artifacts.refs import Ref
 from artifacts.validation import parse_version_name
 
@@ -40,10 +43,16 @@ def version_find(*, user, entity: str, project: str, name: str, selector: str, w
         collection__name=name,
     )
     index = parse_version_name(selector)
-    version = (versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)).first()
+    versions = versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)
+    # The caller's role and the version's aliases come in the same query; at most one row matches.
+    versions = with_viewer_role(versions, user, "collection__project__entity").annotate(
+        alias_names=SortedNames(ArtifactAlias.objects.filter(version=OuterRef("pk")))
+    )
+    version = next(iter(versions.order_by()[:1]), None)
     if version is None:
         collection = collection_get(project=get_project_for_user(user, entity, project, write=write), name=name)
         return version_get(collection=collection, selector=selector)
+    viewer_role_attach(version, version.collection.project.entity)
     check_entity(user, version.collection.project.entity, write=write)
     return version
 

@@ -222,7 +222,7 @@ def run_finish(*, run: Run, user, state: str = Run.FINISHED) -> Run:
     if state not in (Run.FINISHED, Run.FAILED, Run.CRASHED):
         raise InvalidInput(f"Unknown final state {state!r}: use finished, failed or crashed.", field="state")
     with transaction.atomic():
-        run = Run.objects.select_for_update().select_related("project__entity").get(pk=run.pk)
+        run = Run.objects.select_for_update(of=("self",)).select_related("project__entity").get(pk=run.pk)
         if run.state == Run.RUNNING:
             run.state = state
             run.finished_at = timezone.now()

@@ -2,11 +2,13 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from artifacts.access import get_entity_for_user
+from artifacts.expressions import SortedNames
 from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, alias_names_by_version, keyset_page, version_out
 from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
 from registry.selectors import model_version_find, model_version_get, ref_resolve, registered_model_get
@@ -122,6 +124,8 @@ def model_out(model: RegisteredModel) -> dict:
 
 def link_out(link: ModelVersion, aliases: list[str] | None = None) -> dict:
     if aliases is None:
+        aliases = getattr(link, "alias_names", None)  # fetched with the link by model_version_find
+    if aliases is None:
         aliases = sorted(RegistryAlias.objects.filter(version=link).values_list("name", flat=True))
     return {
         "registered_model": link.registered_model.name,
@@ -154,42 +158,41 @@ def model_list(
     offset: int = Query(0, ge=0, le=1_000_000),
 ):
     ent = get_entity_for_user(request.auth, entity)
-    # Not _models(): its version count aggregates every model of the entity before the page is cut.
-    models = RegisteredModel.objects.filter(entity=ent).select_related("entity").order_by("name")
+    # Not _models(): its version count aggregates every model of the entity before the page is cut. Here
+    # the tags and the count are subqueries PostgreSQL runs for the page's rows only, after the LIMIT.
+    versions = ModelVersion.objects.filter(registered_model=OuterRef("pk")).order_by().values("registered_model")
+    models = RegisteredModel.objects.filter(entity=ent).order_by("name")
     if tag:
         models = models.filter(tags__name=tag)
     if q:
         models = models.filter(name__icontains=q)
-    return models_out(list(models[offset : offset + limit]))
+    models = models.annotate(
+        tag_names=SortedNames(Tag.objects.filter(registered_model=OuterRef("pk"))),
+        version_count=Coalesce(Subquery(versions.annotate(n=Count("id")).values("n")), 0),
+    )
+    page = list(models[offset : offset + limit])
+    for model in page:
+        model.entity = ent
+    return models_out(page)
 
 
 def models_out(models: list[RegisteredModel]) -> list[dict]:
-    """model_out for a page of models in three queries, counting versions for the page's models only."""
-    ids = [m.pk for m in models]
-    tags: dict[int, list[str]] = {}
-    for model_id, name in Tag.objects.filter(registered_model__in=ids).values_list("registered_model_id", "name"):
-        tags.setdefault(model_id, []).append(name)
+    """model_out for a page of models fetched with their tags and version count: one more query, for aliases."""
     aliases: dict[int, dict[str, str]] = {}
-    rows = RegistryAlias.objects.filter(registered_model__in=ids).values_list(
+    rows = RegistryAlias.objects.filter(registered_model__in=[m.pk for m in models]).values_list(
         "registered_model_id", "name", "version__index"
     )
     for model_id, name, index in rows:
         aliases.setdefault(model_id, {})[name] = f"v{index}"
-    counts = dict(
-        ModelVersion.objects.filter(registered_model__in=ids)
-        .values("registered_model_id")
-        .annotate(n=Count("id"))
-        .values_list("registered_model_id", "n")
-    )
     return [
         {
             "entity": m.entity.name,
             "name": m.name,
             "description": m.description,
             "card": m.card,
-            "tags": sorted(tags.get(m.pk, [])),
+            "tags": m.tag_names,
             "aliases": dict(sorted(aliases.get(m.pk, {}).items())),
-            "version_count": counts.get(m.pk, 0),
+            "version_count": m.version_count,
             "path": f"{m.entity.name}/model-registry/{m.name}",
             "created_at": m.created_at,
             "updated_at": m.updated_at,
@@ -263,7 +266,8 @@ def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
     link, created = model_link(
         artifact_version=resolved.artifact_version, entity=ent, name=name, user=request.auth, aliases=payload.aliases
     )
-    return Status(201 if created else 200, link_out(_LINKS.get(pk=link.pk)))
+    # The link holds what link_out reads (its model and entity, the resolved artifact version, the caller).
+    return Status(201 if created else 200, link_out(link))
 
 
 @router.get(
@@ -293,7 +297,8 @@ def alias_list(request: HttpRequest, entity: str, name: str):
 )
 def alias_put(request: HttpRequest, entity: str, name: str, alias: str, payload: AliasIn):
     model = registered_model_get(user=request.auth, entity_name=entity, name=name)
-    link = model_version_get(registered_model=model, selector=payload.version)
+    link = model_version_get(registered_model=model, selector=payload.version, reads=ModelVersion.objects)
+    link.registered_model = model
     registry_alias_set(version=link, alias=alias, user=request.auth)
     return {"alias": alias, "version": link.version_name}
 

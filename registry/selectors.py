@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 
-from artifacts.access import check_entity, get_entity_for_user
+from django.db.models import OuterRef
+
+from artifacts.access import check_entity, get_entity_for_user, viewer_role_attach, with_viewer_role
 from artifacts.errors import NotFound
-from artifacts.models import ArtifactVersion
+from artifacts.expressions import SortedNames
+from artifacts.models import ArtifactAlias, ArtifactVersion
 from artifacts.refs import parse_ref
 from artifacts.selectors import artifact_ref_resolve
 from artifacts.validation import parse_version_name
-from registry.models import ModelVersion, RegisteredModel
+from registry.models import ModelVersion, RegisteredModel, RegistryAlias
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,16 @@ _LINK_READS = ModelVersion.objects.select_related(
 
 def registered_model_get(*, user, entity_name: str, name: str, write: bool = False) -> RegisteredModel:
     entity = get_entity_for_user(user, entity_name, write=write)
-    model = RegisteredModel.objects.select_related("entity").filter(entity=entity, name__ci=name).first()
+    model = RegisteredModel.objects.filter(entity=entity, name__ci=name).first()
     if model is None:
         raise NotFound(f"Registered model {entity.name}/model-registry/{name} not found.")
+    model.entity = entity  # it knows the caller's role: checks further on need no query
     return model
 
 
-def model_version_get(*, registered_model: RegisteredModel, selector: str) -> ModelVersion:
-    versions = _LINK_READS.filter(registered_model=registered_model)
+def model_version_get(*, registered_model: RegisteredModel, selector: str, reads=_LINK_READS) -> ModelVersion:
+    """A version by vN or alias; `reads` is what to fetch with it (by default all link_out shows)."""
+    versions = reads.filter(registered_model=registered_model)
     index = parse_version_name(selector)
     if index is not None:
         version = versions.filter(index=index).first()
@@ -56,11 +61,20 @@ def model_version_find(*, user, entity_name: str, name: str, selector: str) -> M
     """
     versions = _LINK_READS.filter(registered_model__entity__name__ci=entity_name, registered_model__name__ci=name)
     index = parse_version_name(selector)
-    version = (versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)).first()
+    versions = versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)
+    # The caller's role and both alias lists come in the same query (link_out reads them); at most one row
+    # matches, so no ORDER BY.
+    versions = with_viewer_role(versions, user, "registered_model__entity").annotate(
+        alias_names=SortedNames(RegistryAlias.objects.filter(version=OuterRef("pk"))),
+        artifact_alias_names=SortedNames(ArtifactAlias.objects.filter(version=OuterRef("artifact_version"))),
+    )
+    version = next(iter(versions.order_by()[:1]), None)
     if version is None:
         model = registered_model_get(user=user, entity_name=entity_name, name=name)
         return model_version_get(registered_model=model, selector=selector)
+    viewer_role_attach(version, version.registered_model.entity)
     check_entity(user, version.registered_model.entity)
+    version.artifact_version.alias_names = version.artifact_alias_names
     return version
 
 

@@ -48,7 +48,14 @@ def _record(
 
 
 def _lock(registered_model: RegisteredModel) -> RegisteredModel:
-    return RegisteredModel.objects.select_for_update().select_related("entity").get(pk=registered_model.pk)
+    """The model's row, locked until the transaction ends; its entity is the caller's (not locked, not re-read).
+
+    Only the model's row: joining the entity under FOR UPDATE would lock it too and queue every write to
+    any model of the team behind one another.
+    """
+    model = RegisteredModel.objects.select_for_update(of=("self",)).get(pk=registered_model.pk)
+    model.entity = registered_model.entity
+    return model
 
 
 def _clean_tags(tags: list[str] | None) -> list[str]:
@@ -108,17 +115,19 @@ def registered_model_create(
 
 
 def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredModel:
-    """Find the model (ignoring case) or create it; safe when many links race to create it."""
-    model = RegisteredModel.objects.filter(entity=entity, name__ci=name).first()
+    """Find the model (ignoring case) or create it, locked; safe when many links race to create it."""
+    model = RegisteredModel.objects.select_for_update().filter(entity=entity, name__ci=name).first()
     if model is not None:
+        model.entity = entity
         return model
     try:
         with transaction.atomic():
             model = RegisteredModel.objects.create(entity=entity, name=name, created_by=user)
             _record(registered_model=model, kind=RegistryEvent.MODEL_CREATED, actor=user)
-            return model
     except IntegrityError:
-        return RegisteredModel.objects.get(entity=entity, name__ci=name)
+        model = RegisteredModel.objects.get(entity=entity, name__ci=name)
+    model.entity = entity
+    return _lock(model)
 
 
 def model_link(
@@ -149,10 +158,16 @@ def model_link(
             field="artifact",
         )
     with transaction.atomic():
-        model = _lock(_registered_model_ensure(entity=entity, name=name, user=user))
+        model = _registered_model_ensure(entity=entity, name=name, user=user)
         _check_protected(model, aliases, user)
-        link = ModelVersion.objects.filter(registered_model=model, artifact_version=artifact_version).first()
+        link = (
+            ModelVersion.objects.filter(registered_model=model, artifact_version=artifact_version)
+            .select_related("linked_by")
+            .first()
+        )
         created = link is None
+        if link is not None:
+            link.registered_model, link.artifact_version = model, artifact_version
         if created:
             last = model.versions.aggregate(m=Max("index"))["m"]
             link = ModelVersion.objects.create(
@@ -179,6 +194,8 @@ def model_link(
                 model=model, alias=alias, version=link, user=user, data={"with_link": True} if created else None
             )
         model.save(update_fields=["updated_at"])
+    if created:
+        link.alias_names = sorted({LATEST, *aliases})  # under the lock nothing else can point at a new link
     return link, created
 
 

@@ -84,6 +84,14 @@ else:
     # request and never closes it, so with DEBUG on they are off unless asked for.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Parameters bound on the server let psycopg prepare a query the Nth time a connection runs it, and
+    # PostgreSQL then keeps its plan: planning the joined lookups of the API cost more than running them
+    # (docs/bench.md). 0 turns it off, as PgBouncer in transaction mode needs.
+    PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+    if PREPARE_THRESHOLD > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": PREPARE_THRESHOLD}
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
