@@ -28,4 +28,5 @@ class SortedNames(Subquery):
         return self.as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(SELECT json_group_array(name) FROM (%(subquery)s))", **extra)
+        template = "(SELECT json_group_array(name) FROM (%(subquery)s))"
+        return self.as_sql(compiler, connection, template=template, **extra)

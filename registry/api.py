@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from artifacts.access import get_entity_for_user
-from artifacts.expressions import SortedNames
 from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, alias_names_by_version, keyset_page, version_out
+from artifacts.expressions import SortedNames
 from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
 from registry.selectors import model_version_find, model_version_get, ref_resolve, registered_model_get
 from registry.services import (
