@@ -1,18 +1,27 @@
-"""SQL expressions the hot reads use to fetch in one query what would otherwise take several."""
+"""SQL the hot reads use to fetch in one query, and cheaply, what would otherwise take several."""
 
 import json
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Subquery
 
 
-class _NameList(models.Field):
-    """A list of strings read back from ARRAY(...) (PostgreSQL) or json_group_array(...) (SQLite)."""
+def sorted_names_sql(subquery: str, vendor: str) -> str:
+    """SQL of the list of `name`s a subquery returns (sorted by it): ARRAY on PostgreSQL, JSON on SQLite."""
+    if vendor == "postgresql":
+        return f"ARRAY({subquery})"
+    return f"(SELECT json_group_array(name) FROM ({subquery}))"
 
+
+def names_from_db(value) -> list[str]:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+class _NameList(models.Field):
     def from_db_value(self, value, expression, connection):
-        if value is None:
-            return []
-        return json.loads(value) if isinstance(value, str) else list(value)
+        return names_from_db(value)
 
 
 class SortedNames(Subquery):
@@ -24,9 +33,55 @@ class SortedNames(Subquery):
     def __init__(self, queryset):
         super().__init__(queryset.order_by("name").values("name"), output_field=_NameList())
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra)
+    def as_sql(self, compiler, connection, **extra):
+        extra.setdefault("template", sorted_names_sql("%(subquery)s", connection.vendor))
+        return super().as_sql(compiler, connection, **extra)
 
-    def as_sqlite(self, compiler, connection, **extra):
-        template = "(SELECT json_group_array(name) FROM (%(subquery)s))"
-        return self.as_sql(compiler, connection, template=template, **extra)
+
+class JoinedRows:
+    """Whole rows of several models joined in one SELECT written by hand, built as model instances.
+
+    For the few lookups every API request makes: compiling the ORM's select_related of eight tables costs
+    more here than running the query (docs/bench.md). `parts` maps each table alias of `from_where` to its
+    model; every concrete field of each is selected, so the instances are as complete as the ORM's, and
+    the database's values pass through the same converters. `extra` adds named columns after them.
+    """
+
+    def __init__(self, parts: dict[str, type[models.Model]], from_where: str, extra: dict[str, str] | None = None):
+        self.parts = parts
+        self.extra = extra or {}
+        columns = [f'{alias}."{f.column}"' for alias, model in parts.items() for f in model._meta.concrete_fields]
+        self.sql = f"SELECT {', '.join([*columns, *self.extra.values()])} {from_where}"
+        self._converters = None
+
+    def _field_converters(self):
+        if self._converters is None:
+            self._converters = [
+                [
+                    (col, [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)])
+                    for f in model._meta.concrete_fields
+                    for col in [f.get_col(alias)]
+                ]
+                for alias, model in self.parts.items()
+            ]
+        return self._converters
+
+    def first(self, params: list) -> tuple[dict[str, models.Model | None], dict] | None:
+        """(instances by alias, None where a LEFT JOIN found nothing; extra values by name) of the first row."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = iter(row)
+        instances = {}
+        for (alias, model), fields in zip(self.parts.items(), self._field_converters(), strict=True):
+            converted = []
+            for col, converters in fields:
+                value = next(values)
+                for convert in converters:
+                    value = convert(value, col, connection)
+                converted.append(value)
+            pk = converted[model._meta.concrete_fields.index(model._meta.pk)]
+            instances[alias] = None if pk is None else model.from_db(connection.alias, None, converted)
+        return instances, dict(zip(self.extra, values, strict=True))

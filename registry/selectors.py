@@ -1,17 +1,19 @@
 """Reads the registry's views and API share, and the resolver for every reference string."""
 
+import functools
 from dataclasses import dataclass
 
-from django.db.models import OuterRef
+from django.contrib.auth import get_user_model
+from django.db import connection
 
-from artifacts.access import check_entity, get_entity_for_user, viewer_role_attach, with_viewer_role
+from artifacts.access import check_entity, get_entity_for_user
 from artifacts.errors import NotFound
-from artifacts.expressions import SortedNames
-from artifacts.models import ArtifactAlias, ArtifactVersion
+from artifacts.expressions import JoinedRows, names_from_db, sorted_names_sql
+from artifacts.models import ArtifactCollection, ArtifactVersion, Entity, Project, Run
 from artifacts.refs import parse_ref
 from artifacts.selectors import artifact_ref_resolve
 from artifacts.validation import parse_version_name
-from registry.models import ModelVersion, RegisteredModel, RegistryAlias
+from registry.models import ModelVersion, RegisteredModel
 
 
 @dataclass(frozen=True)
@@ -53,28 +55,81 @@ def model_version_get(*, registered_model: RegisteredModel, selector: str, reads
     return version
 
 
-def model_version_find(*, user, entity_name: str, name: str, selector: str) -> ModelVersion:
-    """A registered model's version by names, for a user who may read it: one joined query on the hot path.
+@functools.cache
+def _link_rows(by_alias: bool) -> JoinedRows:
+    """A registered model's version by index or alias, with what link_out reads, the caller's role and both
+    alias lists. Parameters: user id, entity name, model name, index or alias."""
+    vendor = connection.vendor
+    user = get_user_model()
+    if by_alias:
+        version = """JOIN registry_registryalias ra ON ra.registered_model_id = rm.id
+        JOIN registry_modelversion mv ON mv.id = ra.version_id"""
+        selector = "ra.name = %s"
+    else:
+        version = "JOIN registry_modelversion mv ON mv.registered_model_id = rm.id"
+        selector = 'mv."index" = %s'
+    return JoinedRows(
+        {
+            "mv": ModelVersion,
+            "rm": RegisteredModel,
+            "e": Entity,
+            "av": ArtifactVersion,
+            "c": ArtifactCollection,
+            "p": Project,
+            "pe": Entity,
+            "r": Run,
+            "u": user,
+        },
+        f"""FROM registry_registeredmodel rm
+        JOIN artifacts_entity e ON e.id = rm.entity_id
+        {version}
+        JOIN artifacts_artifactversion av ON av.id = mv.artifact_version_id
+        JOIN artifacts_artifactcollection c ON c.id = av.collection_id
+        JOIN artifacts_project p ON p.id = c.project_id
+        JOIN artifacts_entity pe ON pe.id = p.entity_id
+        LEFT JOIN artifacts_run r ON r.id = av.run_id
+        LEFT JOIN {user._meta.db_table} u ON u.{user._meta.pk.column} = mv.linked_by_id
+        WHERE LOWER(e.name) = LOWER(%s) AND LOWER(rm.name) = LOWER(%s) AND {selector}""",
+        extra={
+            "role": "(SELECT m.role FROM artifacts_membership m WHERE m.entity_id = e.id AND m.user_id = %s LIMIT 1)",
+            "aliases": sorted_names_sql(
+                "SELECT a.name FROM registry_registryalias a WHERE a.version_id = mv.id ORDER BY a.name", vendor
+            ),
+            "artifact_aliases": sorted_names_sql(
+                "SELECT a.name FROM artifacts_artifactalias a WHERE a.version_id = av.id ORDER BY a.name", vendor
+            ),
+        },
+    )
 
+
+def model_version_find(*, user, entity_name: str, name: str, selector: str) -> ModelVersion:
+    """A registered model's version by names, for a user who may read it: one query on the hot path.
+
+    Every `get by alias` and every download through the model registry starts here, so the query is
+    written by hand (see JoinedRows); tests/registry/test_link.py checks it builds what the ORM builds.
     When nothing matches, the step-by-step lookup names what is missing, telling outsiders no more
     than that the entity is not found.
     """
-    versions = _LINK_READS.filter(registered_model__entity__name__ci=entity_name, registered_model__name__ci=name)
     index = parse_version_name(selector)
-    versions = versions.filter(index=index) if index is not None else versions.filter(aliases__name=selector)
-    # The caller's role and both alias lists come in the same query (link_out reads them); at most one row
-    # matches, so no ORDER BY.
-    versions = with_viewer_role(versions, user, "registered_model__entity").annotate(
-        alias_names=SortedNames(RegistryAlias.objects.filter(version=OuterRef("pk"))),
-        artifact_alias_names=SortedNames(ArtifactAlias.objects.filter(version=OuterRef("artifact_version"))),
-    )
-    version = next(iter(versions.order_by()[:1]), None)
-    if version is None:
+    user_id = user.pk if user and user.is_authenticated else None
+    # The role's parameter comes first: the extra columns follow the fields in the SELECT list.
+    lookup = _link_rows(by_alias=index is None)
+    found = lookup.first([user_id, entity_name, name, selector if index is None else index])
+    if found is None:
         model = registered_model_get(user=user, entity_name=entity_name, name=name)
         return model_version_get(registered_model=model, selector=selector)
-    viewer_role_attach(version, version.registered_model.entity)
-    check_entity(user, version.registered_model.entity)
-    version.artifact_version.alias_names = version.artifact_alias_names
+    rows, extra = found
+    version, model, entity = rows["mv"], rows["rm"], rows["e"]
+    entity.viewer_role = extra["role"]
+    check_entity(user, entity)
+    model.entity = entity
+    version.registered_model, version.linked_by = model, rows["u"]
+    artifact = version.artifact_version = rows["av"]
+    artifact.collection, artifact.run = rows["c"], rows["r"]
+    artifact.collection.project = rows["p"]
+    artifact.collection.project.entity = rows["pe"]
+    version.alias_names = names_from_db(extra["aliases"])
+    artifact.alias_names = names_from_db(extra["artifact_aliases"])
     return version
 
 

@@ -40,6 +40,37 @@ def test_a_revoked_key_is_401_and_changes_nothing(client, key_for, member, proje
     assert not ArtifactVersion.objects.exists()
 
 
+def test_a_key_records_when_it_was_used_to_the_minute_and_a_deactivated_user_is_refused(client, key_for, member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    raw = key_for(member)
+    key = ApiKey.objects.get(user=member)
+    assert key.last_used_at is None
+
+    def viewer():
+        return client.get("/api/v1/viewer", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert viewer().json()["username"] == member.username
+    key.refresh_from_db()
+    first = key.last_used_at
+    assert first is not None and timezone.now() - first < timedelta(seconds=10)
+    assert viewer().status_code == 200
+    key.refresh_from_db()
+    assert key.last_used_at == first  # not rewritten within the minute
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=first - timedelta(seconds=61))
+    assert viewer().status_code == 200
+    key.refresh_from_db()
+    assert key.last_used_at > first
+
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    response = viewer()
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid or revoked API key."}
+
+
 def test_missing_blobs_are_listed_in_the_order_asked(api_as, member, upload, project):
     api = api_as(member)
     present = upload(api, b"present")["digest"]

@@ -225,5 +225,62 @@ def test_names_are_found_ignoring_case_through_the_lower_name_indexes(team, memb
     assert found.model_version == link
     lookups = [q["sql"] for q in queries.captured_queries if "registry_registeredmodel" in q["sql"]]
     # LOWER(name) = LOWER(%s) is what the unique indexes are built on; UPPER(...) (iexact) would scan.
-    assert lookups and all('LOWER("registry_registeredmodel"."name")' in sql for sql in lookups)
+    # (The ORM writes the column in full; the hand-written hot lookup in registry/selectors.py as rm.name.)
+    assert lookups and all(
+        'LOWER("registry_registeredmodel"."name")' in sql or "LOWER(rm.name) = LOWER(" in sql for sql in lookups
+    )
     assert not any("UPPER(" in sql for sql in lookups)
+
+
+def test_the_hot_lookup_builds_the_same_link_as_the_orm_for_every_kind_of_version(
+    team, project, admin, member, viewer, outsider, log_model, put_blob
+):
+    """model_version_find reads one hand-written query (registry/selectors.py); what it builds must be what
+    the ORM builds: every field of every object link_out reads, both alias lists, and the access rule."""
+    from artifacts.models import ArtifactVersion
+    from artifacts.services import artifact_alias_set, run_create
+    from registry.api import link_out
+    from registry.selectors import model_version_find
+
+    run = run_create(project=project, user=member, name="r1")
+    with_run, _ = artifact_version_log(
+        project=project,
+        name="nature-ckpt",
+        type="model",
+        entries=[put_blob(b"with run")],
+        metadata={"acc": 0.912, "nested": {"layers": [1, 2]}, "note": "ünïcode"},
+        run=run,
+        user=member,
+    )
+    artifact_alias_set(version=with_run, alias="best", user=member)
+    plain = log_model(b"plain")
+    first, _ = model_link(artifact_version=with_run, entity=team, name=NAME, user=member, aliases=["staging", "prod"])
+    second, _ = model_link(artifact_version=plain, entity=team, name=NAME, user=admin)
+    admin.delete()  # the second link's linked_by becomes NULL: the LEFT JOIN finds no user
+
+    def orm(link):
+        fetched = ModelVersion.objects.select_related(
+            "registered_model__entity", "artifact_version__collection__project__entity", "artifact_version__run"
+        ).get(pk=link.pk)
+        fetched.artifact_version = ArtifactVersion.objects.select_related("collection__project__entity", "run").get(
+            pk=link.artifact_version_id
+        )
+        return link_out(fetched)
+
+    for link, selectors in [(first, ["v0", "staging", "prod"]), (second, ["v1", "latest"])]:
+        for selector in selectors:
+            for name in (NAME, NAME.upper()):
+                found = model_version_find(user=viewer, entity_name="ACME", name=name, selector=selector)
+                assert found.pk == link.pk
+                assert link_out(found) == orm(link)
+    out = link_out(model_version_find(user=viewer, entity_name="acme", name=NAME, selector="staging"))
+    assert out["aliases"] == ["prod", "staging"] and out["artifact"]["aliases"] == ["best"]
+    assert out["artifact"]["run_id"] == run.run_id and out["artifact"]["metadata"]["nested"] == {"layers": [1, 2]}
+    assert link_out(model_version_find(user=viewer, entity_name="acme", name=NAME, selector="v1"))["linked_by"] is None
+
+    with pytest.raises(NotFound, match="Entity 'acme' not found"):
+        model_version_find(user=outsider, entity_name="acme", name=NAME, selector="staging")
+    with pytest.raises(NotFound, match="has no version with the alias 'nope'"):
+        model_version_find(user=viewer, entity_name="acme", name=NAME, selector="nope")
+    with pytest.raises(NotFound, match="has no version v9"):
+        model_version_find(user=viewer, entity_name="acme", name=NAME, selector="v9")
