@@ -178,3 +178,54 @@ def test_a_manifest_cannot_name_a_blob_of_another_team_by_its_digest(project, me
     with pytest.raises(InvalidInput, match=f"The blob {stolen['digest']} for 'model.onnx' has not been uploaded."):
         artifact_version_log(project=own, name="w", type="model", entries=[stolen], user=outsider)
     assert not ArtifactVersion.objects.filter(collection__project=own).exists()
+
+
+def test_the_hot_lookup_builds_the_same_version_as_the_orm(project, admin, member, viewer, outsider, put_blob):
+    """version_find reads one hand-written query (artifacts/selectors.py); what it builds must be what the
+    ORM builds: every field of the version, its collection, project, entity, run and creator, its aliases,
+    and the access rule."""
+    from artifacts.api import version_out
+    from artifacts.errors import NotFound, PermissionDenied
+    from artifacts.models import ArtifactVersion
+    from artifacts.selectors import version_find
+    from artifacts.services import artifact_alias_set, artifact_version_log, run_create
+
+    run = run_create(project=project, user=member, name="r1")
+    first, _ = artifact_version_log(
+        project=project,
+        name="nature-ckpt",
+        type="model",
+        entries=[put_blob(b"one")],
+        metadata={"acc": 0.5, "nested": {"k": [1, "two"]}},
+        run=run,
+        aliases=["best"],
+        user=member,
+    )
+    second, _ = artifact_version_log(
+        project=project, name="nature-ckpt", type="model", entries=[put_blob(b"two", user=admin)], user=admin
+    )
+    artifact_alias_set(version=second, alias="candidate", user=member)
+    admin.delete()  # the second version's created_by becomes NULL: the LEFT JOIN finds no user
+
+    def orm(pk):
+        return ArtifactVersion.objects.select_related("collection__project__entity", "run", "created_by").get(pk=pk)
+
+    fields = [f.attname for f in ArtifactVersion._meta.concrete_fields]
+    for version, selectors in [(first, ["v0", "best"]), (second, ["v1", "latest", "candidate"])]:
+        for selector in selectors:
+            found = version_find(user=viewer, entity="ACME", project="nature", name="nature-ckpt", selector=selector)
+            expected = orm(version.pk)
+            assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+            assert version_out(found) == version_out(expected)
+            assert found.created_by == expected.created_by
+            assert found.collection.project.entity.name == "acme"
+    found = version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="best")
+    assert found.run.run_id == run.run_id and found.alias_names == ["best"]
+    assert version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="v1").created_by is None
+
+    with pytest.raises(NotFound, match="Entity 'acme' not found"):
+        version_find(user=outsider, entity="acme", project="nature", name="nature-ckpt", selector="v0")
+    with pytest.raises(PermissionDenied):
+        version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="v0", write=True)
+    with pytest.raises(NotFound, match="no version has the alias 'nope'"):
+        version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="nope")
