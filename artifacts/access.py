@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 
 from artifacts.errors import NotFound, PermissionDenied
+from artifacts.expressions import JoinedRows
 from artifacts.models import Entity, Membership, Project
 
 User = AbstractBaseUser | AnonymousUser
@@ -45,17 +46,20 @@ def check_entity(user: User, entity: Entity, *, write: bool = False, admin: bool
 
 # The caller's role comes in the same query as the entity: every request passes here, and the ORM's
 # compiling of the subquery cost more than running it.
-_ENTITY_LOOKUP = (
-    "SELECT e.*, (SELECT m.role FROM artifacts_membership m WHERE m.entity_id = e.id AND m.user_id = %s LIMIT 1)"
-    " AS viewer_role FROM artifacts_entity e WHERE LOWER(e.name) = LOWER(%s)"
+_ENTITY_LOOKUP = JoinedRows(
+    {"e": Entity},
+    "FROM artifacts_entity e WHERE LOWER(e.name) = LOWER(%s)",
+    extra={"role": "(SELECT m.role FROM artifacts_membership m WHERE m.entity_id = e.id AND m.user_id = %s LIMIT 1)"},
 )
 
 
 def get_entity_for_user(user: User, name: str, *, write: bool = False, admin: bool = False) -> Entity:
     user_id = user.pk if user and user.is_authenticated else None
-    entity = next(iter(Entity.objects.raw(_ENTITY_LOOKUP, [user_id, name])), None)
-    if entity is None:
+    found = _ENTITY_LOOKUP.first([user_id, name])
+    if found is None:
         raise NotFound(f"Entity {name!r} not found.")
+    entity = found[0]["e"]
+    entity.viewer_role = found[1]["role"]
     check_entity(user, entity, write=write, admin=admin)
     return entity
 

@@ -221,7 +221,9 @@ def test_the_hot_lookup_builds_the_same_version_as_the_orm(project, admin, membe
             assert found.collection.project.entity.name == "acme"
     found = version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="best")
     assert found.run.run_id == run.run_id and found.alias_names == ["best"]
-    assert version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="v1").created_by is None
+    assert (
+        version_find(user=viewer, entity="acme", project="nature", name="nature-ckpt", selector="v1").created_by is None
+    )
 
     with pytest.raises(NotFound, match="Entity 'acme' not found"):
         version_find(user=outsider, entity="acme", project="nature", name="nature-ckpt", selector="v0")
