@@ -6,11 +6,12 @@ from django.db import connection, models
 from django.db.models import Subquery
 
 
-def sorted_names_sql(subquery: str, vendor: str) -> str:
-    """SQL of the list of `name`s a subquery returns (sorted by it): ARRAY on PostgreSQL, JSON on SQLite."""
+def sorted_names_sql(subquery: str, vendor: str, column: str = "name") -> str:
+    """SQL of the list of values a one-column subquery returns (in its order): ARRAY on PostgreSQL, JSON on
+    SQLite, where the column is named `column`."""
     if vendor == "postgresql":
         return f"ARRAY({subquery})"
-    return f"(SELECT json_group_array(name) FROM ({subquery}))"
+    return f"(SELECT json_group_array({column}) FROM ({subquery}))"
 
 
 def names_from_db(value) -> list[str]:
@@ -25,16 +26,16 @@ class _NameList(models.Field):
 
 
 class SortedNames(Subquery):
-    """The `name`s of a queryset's rows, sorted, as a list: an alias list fetched with the row it belongs to.
-
-    For example `SortedNames(RegistryAlias.objects.filter(version=OuterRef("pk")))`.
+    """The `name`s (or another text column) of a queryset's rows, sorted, as a list: an alias list fetched with
+    the row it belongs to. For example `SortedNames(RegistryAlias.objects.filter(version=OuterRef("pk")))`.
     """
 
-    def __init__(self, queryset):
-        super().__init__(queryset.order_by("name").values("name"), output_field=_NameList())
+    def __init__(self, queryset, column: str = "name"):
+        self.column = column
+        super().__init__(queryset.order_by(column).values(column), output_field=_NameList())
 
     def as_sql(self, compiler, connection, **extra):
-        extra.setdefault("template", sorted_names_sql("%(subquery)s", connection.vendor))
+        extra.setdefault("template", sorted_names_sql("%(subquery)s", connection.vendor, self.column))
         return super().as_sql(compiler, connection, **extra)
 
 

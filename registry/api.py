@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -166,8 +166,14 @@ def model_list(
         models = models.filter(tags__name=tag)
     if q:
         models = models.filter(name__icontains=q)
+    # Aliases as "name:vN" (alias names have no colon); an index lookup per alias, where a join of the
+    # page's aliases to their versions was planned as a scan of every version.
+    aliases = RegistryAlias.objects.filter(registered_model=OuterRef("pk")).annotate(
+        entry=Concat("name", Value(":v"), Cast("version__index", CharField()))
+    )
     models = models.annotate(
         tag_names=SortedNames(Tag.objects.filter(registered_model=OuterRef("pk"))),
+        alias_entries=SortedNames(aliases, "entry"),
         version_count=Coalesce(Subquery(versions.annotate(n=Count("id")).values("n")), 0),
     )
     page = list(models[offset : offset + limit])
@@ -177,13 +183,8 @@ def model_list(
 
 
 def models_out(models: list[RegisteredModel]) -> list[dict]:
-    """model_out for a page of models fetched with their tags and version count: one more query, for aliases."""
-    aliases: dict[int, dict[str, str]] = {}
-    rows = RegistryAlias.objects.filter(registered_model__in=[m.pk for m in models]).values_list(
-        "registered_model_id", "name", "version__index"
-    )
-    for model_id, name, index in rows:
-        aliases.setdefault(model_id, {})[name] = f"v{index}"
+    """model_out for a page of models fetched with their tags, aliases and version count (model_list)."""
+    aliases = {m.pk: dict(sorted(entry.split(":", 1) for entry in m.alias_entries)) for m in models}
     return [
         {
             "entity": m.entity.name,
@@ -191,7 +192,7 @@ def models_out(models: list[RegisteredModel]) -> list[dict]:
             "description": m.description,
             "card": m.card,
             "tags": m.tag_names,
-            "aliases": dict(sorted(aliases.get(m.pk, {}).items())),
+            "aliases": aliases[m.pk],
             "version_count": m.version_count,
             "path": f"{m.entity.name}/model-registry/{m.name}",
             "created_at": m.created_at,
