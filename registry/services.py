@@ -1,7 +1,7 @@
 """Writes with rules in the registry: links, aliases, model cards, tags. Each records a RegistryEvent."""
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -114,9 +114,20 @@ def registered_model_create(
     return model
 
 
+# Locks the model's row (an UPDATE does, as SELECT ... FOR UPDATE would) and marks it changed, in one
+# statement: a link always touches its model.
+_MODEL_TOUCH = (
+    "UPDATE registry_registeredmodel SET updated_at = %s WHERE entity_id = %s AND LOWER(name) = LOWER(%s) RETURNING *"
+)
+
+
 def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredModel:
-    """Find the model (ignoring case) or create it, locked; safe when many links race to create it."""
-    model = RegisteredModel.objects.select_for_update().filter(entity=entity, name__ci=name).first()
+    """Find the model (ignoring case) or create it; locked, and its updated_at set, until the transaction ends.
+
+    Safe when many links race to create it.
+    """
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    model = next(iter(RegisteredModel.objects.raw(_MODEL_TOUCH, [now, entity.pk, name])), None)
     if model is not None:
         model.entity = entity
         return model
@@ -128,6 +139,12 @@ def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredMo
         model = RegisteredModel.objects.get(entity=entity, name__ci=name)
     model.entity = entity
     return _lock(model)
+
+
+_LINK_STATE = (
+    'SELECT (SELECT MAX("index") FROM registry_modelversion WHERE registered_model_id = %s), '
+    "(SELECT id FROM registry_modelversion WHERE registered_model_id = %s AND artifact_version_id = %s)"
+)
 
 
 def model_link(
@@ -160,16 +177,15 @@ def model_link(
     with transaction.atomic():
         model = _registered_model_ensure(entity=entity, name=name, user=user)
         _check_protected(model, aliases, user)
-        link = (
-            ModelVersion.objects.filter(registered_model=model, artifact_version=artifact_version)
-            .select_related("linked_by")
-            .first()
-        )
-        created = link is None
-        if link is not None:
+        # Under the lock: the newest index, and this artifact version's link if it has one (two index lookups).
+        with connection.cursor() as cursor:
+            cursor.execute(_LINK_STATE, [model.pk, model.pk, artifact_version.pk])
+            last, linked = cursor.fetchone()
+        created = linked is None
+        if not created:
+            link = ModelVersion.objects.select_related("linked_by").get(pk=linked)
             link.registered_model, link.artifact_version = model, artifact_version
-        if created:
-            last = model.versions.aggregate(m=Max("index"))["m"]
+        else:
             link = ModelVersion.objects.create(
                 registered_model=model,
                 index=0 if last is None else last + 1,
@@ -193,7 +209,6 @@ def model_link(
             _alias_point(
                 model=model, alias=alias, version=link, user=user, data={"with_link": True} if created else None
             )
-        model.save(update_fields=["updated_at"])
     if created:
         link.alias_names = sorted({LATEST, *aliases})  # under the lock nothing else can point at a new link
     return link, created

@@ -16,7 +16,10 @@ def api(api_as, member, log_model):
     for content in (b"w0", b"w1", b"w2"):
         log_model(content)
     api = api_as(member)
-    assert api.post(MODEL + "/versions", {"artifact": "acme/nature/nature-ckpt:v0", "aliases": ["staging"]}).status_code == 201
+    assert (
+        api.post(MODEL + "/versions", {"artifact": "acme/nature/nature-ckpt:v0", "aliases": ["staging"]}).status_code
+        == 201
+    )
     return api
 
 
