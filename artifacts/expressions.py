@@ -6,6 +6,12 @@ from django.db import connection, models
 from django.db.models import Subquery
 
 
+def columns_sql(model: type[models.Model], table: str = "") -> str:
+    """Every column of the model, named: a prepared statement of `*` fails once a migration changes the table."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(f'{prefix}"{f.column}"' for f in model._meta.concrete_fields)
+
+
 def sorted_names_sql(subquery: str, vendor: str, column: str = "name") -> str:
     """SQL of the list of values a one-column subquery returns (in its order): ARRAY on PostgreSQL, JSON on
     SQLite, where the column is named `column`."""
@@ -51,7 +57,7 @@ class JoinedRows:
     def __init__(self, parts: dict[str, type[models.Model]], from_where: str, extra: dict[str, str] | None = None):
         self.parts = parts
         self.extra = extra or {}
-        columns = [f'{alias}."{f.column}"' for alias, model in parts.items() for f in model._meta.concrete_fields]
+        columns = [columns_sql(model, alias) for alias, model in parts.items()]
         self.sql = f"SELECT {', '.join([*columns, *self.extra.values()])} {from_where}"
         self._converters = None
 

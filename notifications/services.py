@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from artifacts.access import check_entity
 from artifacts.errors import InvalidInput
+from artifacts.expressions import columns_sql
 from artifacts.models import Entity
 from notifications.http import TransportError, check_webhook_url
 from notifications.models import Delivery, Integration
@@ -174,7 +175,8 @@ def event_payload(event: RegistryEvent) -> dict:
 
 
 _INTEGRATIONS_FOR_EVENT = (
-    "SELECT * FROM notifications_integration WHERE entity_id = %s AND enabled = %s "
+    f"SELECT {columns_sql(Integration)} "
+    "FROM notifications_integration WHERE entity_id = %s AND enabled = %s "
     "AND (registered_model_id IS NULL OR registered_model_id = %s) ORDER BY name, id"
 )
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from artifacts.access import check_entity, is_admin
 from artifacts.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from artifacts.expressions import columns_sql
 from artifacts.models import ArtifactVersion, Entity
 from artifacts.validation import (
     LATEST,
@@ -117,7 +118,8 @@ def registered_model_create(
 # Locks the model's row (an UPDATE does, as SELECT ... FOR UPDATE would) and marks it changed, in one
 # statement: a link always touches its model.
 _MODEL_TOUCH = (
-    "UPDATE registry_registeredmodel SET updated_at = %s WHERE entity_id = %s AND LOWER(name) = LOWER(%s) RETURNING *"
+    "UPDATE registry_registeredmodel SET updated_at = %s WHERE entity_id = %s AND LOWER(name) = LOWER(%s) "
+    f"RETURNING {columns_sql(RegisteredModel)}"
 )
 
 
