@@ -115,6 +115,28 @@ def log_model(project, member, put_blob):
     return log
 
 
+@pytest.fixture
+def log_with_run(project, member, put_blob):
+    """Log a `model` version made by a new run, with nested metadata and an alias; returns (version, run)."""
+    from artifacts.services import artifact_version_log, run_create
+
+    def log(content: bytes = b"made by a run", alias: str = "best"):
+        run = run_create(project=project, user=member, name="r1")
+        version, _ = artifact_version_log(
+            project=project,
+            name="nature-ckpt",
+            type="model",
+            entries=[put_blob(content)],
+            metadata={"acc": 0.912, "nested": {"layers": [1, "two"]}, "note": "ünïcode"},
+            run=run,
+            aliases=[alias],
+            user=member,
+        )
+        return version, run
+
+    return log
+
+
 # --- real parts: a webhook receiver and a Celery worker (classes in tests/support.py) ----------
 
 

@@ -180,7 +180,9 @@ def test_a_manifest_cannot_name_a_blob_of_another_team_by_its_digest(project, me
     assert not ArtifactVersion.objects.filter(collection__project=own).exists()
 
 
-def test_the_hot_lookup_builds_the_same_version_as_the_orm(project, admin, member, viewer, outsider, put_blob):
+def test_the_hot_lookup_builds_the_same_version_as_the_orm(
+    project, admin, member, viewer, outsider, put_blob, log_with_run
+):
     """version_find reads one hand-written query (artifacts/selectors.py); what it builds must be what the
     ORM builds: every field of the version, its collection, project, entity, run and creator, its aliases,
     and the access rule."""
@@ -188,19 +190,9 @@ def test_the_hot_lookup_builds_the_same_version_as_the_orm(project, admin, membe
     from artifacts.errors import NotFound, PermissionDenied
     from artifacts.models import ArtifactVersion
     from artifacts.selectors import version_find
-    from artifacts.services import artifact_alias_set, artifact_version_log, run_create
+    from artifacts.services import artifact_alias_set, artifact_version_log
 
-    run = run_create(project=project, user=member, name="r1")
-    first, _ = artifact_version_log(
-        project=project,
-        name="nature-ckpt",
-        type="model",
-        entries=[put_blob(b"one")],
-        metadata={"acc": 0.5, "nested": {"k": [1, "two"]}},
-        run=run,
-        aliases=["best"],
-        user=member,
-    )
+    first, run = log_with_run()
     second, _ = artifact_version_log(
         project=project, name="nature-ckpt", type="model", entries=[put_blob(b"two", user=admin)], user=admin
     )

@@ -233,26 +233,15 @@ def test_names_are_found_ignoring_case_through_the_lower_name_indexes(team, memb
 
 
 def test_the_hot_lookup_builds_the_same_link_as_the_orm_for_every_kind_of_version(
-    team, project, admin, member, viewer, outsider, log_model, put_blob
+    team, admin, member, viewer, outsider, log_model, log_with_run
 ):
     """model_version_find reads one hand-written query (registry/selectors.py); what it builds must be what
     the ORM builds: every field of every object link_out reads, both alias lists, and the access rule."""
     from artifacts.models import ArtifactVersion
-    from artifacts.services import artifact_alias_set, run_create
     from registry.api import link_out
     from registry.selectors import model_version_find
 
-    run = run_create(project=project, user=member, name="r1")
-    with_run, _ = artifact_version_log(
-        project=project,
-        name="nature-ckpt",
-        type="model",
-        entries=[put_blob(b"with run")],
-        metadata={"acc": 0.912, "nested": {"layers": [1, 2]}, "note": "ünïcode"},
-        run=run,
-        user=member,
-    )
-    artifact_alias_set(version=with_run, alias="best", user=member)
+    with_run, run = log_with_run()
     plain = log_model(b"plain")
     first, _ = model_link(artifact_version=with_run, entity=team, name=NAME, user=member, aliases=["staging", "prod"])
     second, _ = model_link(artifact_version=plain, entity=team, name=NAME, user=admin)
@@ -275,7 +264,7 @@ def test_the_hot_lookup_builds_the_same_link_as_the_orm_for_every_kind_of_versio
                 assert link_out(found) == orm(link)
     out = link_out(model_version_find(user=viewer, entity_name="acme", name=NAME, selector="staging"))
     assert out["aliases"] == ["prod", "staging"] and out["artifact"]["aliases"] == ["best"]
-    assert out["artifact"]["run_id"] == run.run_id and out["artifact"]["metadata"]["nested"] == {"layers": [1, 2]}
+    assert out["artifact"]["run_id"] == run.run_id and out["artifact"]["metadata"]["nested"] == {"layers": [1, "two"]}
     assert link_out(model_version_find(user=viewer, entity_name="acme", name=NAME, selector="v1"))["linked_by"] is None
 
     with pytest.raises(NotFound, match="Entity 'acme' not found"):
