@@ -21,9 +21,18 @@ def sorted_names_sql(subquery: str, vendor: str, column: str = "name") -> str:
 
 
 def names_from_db(value) -> list[str]:
+    """The list, sorted here: the database sorts by its collation, and every other list the API shows is
+    sorted by Python (code point order); one order everywhere."""
     if value is None:
         return []
-    return json.loads(value) if isinstance(value, str) else list(value)
+    return sorted(json.loads(value) if isinstance(value, str) else value)
+
+
+def index_in_range(index: int) -> bool:
+    """Whether a version index fits the column: SQLite refuses a larger Python int outright (a 500), where
+    the ORM reads such a lookup as matching nothing."""
+    low, high = connection.ops.integer_field_range("PositiveIntegerField")
+    return (low is None or index >= low) and (high is None or index <= high)
 
 
 class _NameList(models.Field):

@@ -7,7 +7,7 @@ from django.db import connection
 
 from artifacts.access import check_entity, get_project_for_user
 from artifacts.errors import NotFound
-from artifacts.expressions import JoinedRows, names_from_db, sorted_names_sql
+from artifacts.expressions import JoinedRows, index_in_range, names_from_db, sorted_names_sql
 from artifacts.models import ArtifactCollection, ArtifactVersion, Entity, Project, Run
 from artifacts.refs import Ref
 from artifacts.validation import parse_version_name
@@ -75,7 +75,9 @@ def version_find(*, user, entity: str, project: str, name: str, selector: str, w
     index = parse_version_name(selector)
     user_id = user.pk if user and user.is_authenticated else None
     lookup = _version_rows(by_alias=index is None)
-    found = lookup.first([user_id, entity, project, name, selector if index is None else index])
+    params = [user_id, entity, project, name, selector if index is None else index]
+    # An index the column cannot hold matches nothing (SQLite would refuse it with an error).
+    found = lookup.first(params) if index is None or index_in_range(index) else None
     if found is None:
         collection = collection_get(project=get_project_for_user(user, entity, project, write=write), name=name)
         return version_get(collection=collection, selector=selector)

@@ -8,7 +8,7 @@ from django.db import connection
 
 from artifacts.access import check_entity, get_entity_for_user
 from artifacts.errors import NotFound
-from artifacts.expressions import JoinedRows, names_from_db, sorted_names_sql
+from artifacts.expressions import JoinedRows, index_in_range, names_from_db, sorted_names_sql
 from artifacts.models import ArtifactCollection, ArtifactVersion, Entity, Project, Run
 from artifacts.refs import parse_ref
 from artifacts.selectors import artifact_ref_resolve
@@ -114,7 +114,9 @@ def model_version_find(*, user, entity_name: str, name: str, selector: str) -> M
     user_id = user.pk if user and user.is_authenticated else None
     # The role's parameter comes first: the extra columns follow the fields in the SELECT list.
     lookup = _link_rows(by_alias=index is None)
-    found = lookup.first([user_id, entity_name, name, selector if index is None else index])
+    params = [user_id, entity_name, name, selector if index is None else index]
+    # An index the column cannot hold matches nothing (SQLite would refuse it with an error).
+    found = lookup.first(params) if index is None or index_in_range(index) else None
     if found is None:
         model = registered_model_get(user=user, entity_name=entity_name, name=name)
         return model_version_get(registered_model=model, selector=selector)

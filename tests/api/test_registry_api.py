@@ -129,3 +129,24 @@ def test_listing_registered_models_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = api.get("/registry/acme/models")
     assert [m["aliases"] for m in response.json()] == [{"latest": "v0", "staging": "v0"}] * 6
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        MODEL + "/versions/v99999999999999999999",
+        MODEL + "/versions/v9223372036854775808",
+        "/resolve?ref=acme/model-registry/Nature Classifier:v99999999999999999999",
+        "/resolve?ref=acme/nature/nature-ckpt:v99999999999999999999",
+        "/projects/acme/nature/artifacts/nature-ckpt/versions/v99999999999999999999",
+        "/projects/acme/nature/artifacts/nature-ckpt/versions/v99999999999999999999/files/model.onnx",
+    ],
+)
+def test_a_version_number_no_column_can_hold_is_a_404(api_as, member, log_model, path):
+    # SQLite refuses a Python int beyond 64 bits outright; the hand-written lookups must not pass it on.
+    log_model(b"weights")
+    api = api_as(member)
+    link(api)
+    response = api.get(path)
+    assert response.status_code == 404, response.content
+    assert "not found" in response.json()["detail"] or "has no version" in response.json()["detail"]
