@@ -5,7 +5,7 @@ import functools
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from artifacts.access import check_entity, get_project_for_user
+from artifacts.access import caller_id, check_entity, get_project_for_user, role_sql
 from artifacts.errors import NotFound
 from artifacts.expressions import JoinedRows, index_in_range, names_from_db, sorted_names_sql
 from artifacts.models import ArtifactCollection, ArtifactVersion, Entity, Project, Run
@@ -34,6 +34,14 @@ def version_get(*, collection: ArtifactCollection, selector: str) -> ArtifactVer
     return version
 
 
+def artifact_aliases_sql(version: str) -> str:
+    """SQL of the aliases of the artifact version of table alias `version`, as a list (see names_from_db)."""
+    return sorted_names_sql(
+        f"SELECT a.name FROM artifacts_artifactalias a WHERE a.version_id = {version}.id ORDER BY a.name",
+        connection.vendor,
+    )
+
+
 @functools.cache
 def _version_rows(by_alias: bool) -> JoinedRows:
     """A version by its names and index or alias, with its collection, project, entity, run and creator, the
@@ -55,11 +63,8 @@ def _version_rows(by_alias: bool) -> JoinedRows:
         LEFT JOIN {user._meta.db_table} u ON u.{user._meta.pk.column} = av.created_by_id
         WHERE LOWER(e.name) = LOWER(%s) AND p.name = %s AND c.name = %s AND {selector}""",
         extra={
-            "role": "(SELECT m.role FROM artifacts_membership m WHERE m.entity_id = e.id AND m.user_id = %s LIMIT 1)",
-            "aliases": sorted_names_sql(
-                "SELECT a.name FROM artifacts_artifactalias a WHERE a.version_id = av.id ORDER BY a.name",
-                connection.vendor,
-            ),
+            "role": role_sql("e"),
+            "aliases": artifact_aliases_sql("av"),
         },
     )
 
@@ -73,9 +78,8 @@ def version_find(*, user, entity: str, project: str, name: str, selector: str, w
     telling outsiders no more than that the entity is not found.
     """
     index = parse_version_name(selector)
-    user_id = user.pk if user and user.is_authenticated else None
     lookup = _version_rows(by_alias=index is None)
-    params = [user_id, entity, project, name, selector if index is None else index]
+    params = [caller_id(user), entity, project, name, selector if index is None else index]
     # An index the column cannot hold matches nothing (SQLite would refuse it with an error).
     found = lookup.first(params) if index is None or index_in_range(index) else None
     if found is None:

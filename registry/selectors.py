@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from artifacts.access import check_entity, get_entity_for_user
+from artifacts.access import caller_id, check_entity, get_entity_for_user, role_sql
 from artifacts.errors import NotFound
 from artifacts.expressions import JoinedRows, index_in_range, names_from_db, sorted_names_sql
 from artifacts.models import ArtifactCollection, ArtifactVersion, Entity, Project, Run
 from artifacts.refs import parse_ref
-from artifacts.selectors import artifact_ref_resolve
+from artifacts.selectors import artifact_aliases_sql, artifact_ref_resolve
 from artifacts.validation import parse_version_name
 from registry.models import ModelVersion, RegisteredModel
 
@@ -91,13 +91,11 @@ def _link_rows(by_alias: bool) -> JoinedRows:
         LEFT JOIN {user._meta.db_table} u ON u.{user._meta.pk.column} = mv.linked_by_id
         WHERE LOWER(e.name) = LOWER(%s) AND LOWER(rm.name) = LOWER(%s) AND {selector}""",
         extra={
-            "role": "(SELECT m.role FROM artifacts_membership m WHERE m.entity_id = e.id AND m.user_id = %s LIMIT 1)",
+            "role": role_sql("e"),
             "aliases": sorted_names_sql(
                 "SELECT a.name FROM registry_registryalias a WHERE a.version_id = mv.id ORDER BY a.name", vendor
             ),
-            "artifact_aliases": sorted_names_sql(
-                "SELECT a.name FROM artifacts_artifactalias a WHERE a.version_id = av.id ORDER BY a.name", vendor
-            ),
+            "artifact_aliases": artifact_aliases_sql("av"),
         },
     )
 
@@ -111,10 +109,9 @@ def model_version_find(*, user, entity_name: str, name: str, selector: str) -> M
     than that the entity is not found.
     """
     index = parse_version_name(selector)
-    user_id = user.pk if user and user.is_authenticated else None
     # The role's parameter comes first: the extra columns follow the fields in the SELECT list.
     lookup = _link_rows(by_alias=index is None)
-    params = [user_id, entity_name, name, selector if index is None else index]
+    params = [caller_id(user), entity_name, name, selector if index is None else index]
     # An index the column cannot hold matches nothing (SQLite would refuse it with an error).
     found = lookup.first(params) if index is None or index_in_range(index) else None
     if found is None:
