@@ -68,6 +68,7 @@ class JoinedRows:
         self.extra = extra or {}
         columns = [columns_sql(model, alias) for alias, model in parts.items()]
         self.sql = f"SELECT {', '.join([*columns, *self.extra.values()])} {from_where}"
+        self._pk_positions = [model._meta.concrete_fields.index(model._meta.pk) for model in parts.values()]
         self._converters = None
 
     def _field_converters(self):
@@ -91,13 +92,14 @@ class JoinedRows:
             return None
         values = iter(row)
         instances = {}
-        for (alias, model), fields in zip(self.parts.items(), self._field_converters(), strict=True):
+        parts = zip(self.parts.items(), self._field_converters(), self._pk_positions, strict=True)
+        for (alias, model), fields, pk_position in parts:
             converted = []
             for col, converters in fields:
                 value = next(values)
                 for convert in converters:
                     value = convert(value, col, connection)
                 converted.append(value)
-            pk = converted[model._meta.concrete_fields.index(model._meta.pk)]
-            instances[alias] = None if pk is None else model.from_db(connection.alias, None, converted)
+            missing = converted[pk_position] is None  # a LEFT JOIN that found no row
+            instances[alias] = None if missing else model.from_db(connection.alias, None, converted)
         return instances, dict(zip(self.extra, values, strict=True))

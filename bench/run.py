@@ -12,6 +12,15 @@ from bench.servers import db_exists, db_recreate, registry_env
 SECTIONS = ["api", "bytes", "pages", "alerts", "mlflow"]
 
 
+# (label, key prefix in transfer.run's result) of each transfer measured against the ceiling.
+TRANSFER_ROWS = [
+    ("upload through the bench's thin HTTP client (hash, ask, stream, commit)", "upload"),
+    ("download through the bench's thin HTTP client (stream, verify)", "download"),
+    ("upload through `registry_client` (run.log_artifact)", "rc_upload"),
+    ("download through `registry_client` (Api().artifact().download(): cache, verify, copy)", "rc_download"),
+]
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -95,29 +104,14 @@ def main(argv: list[str] | None = None) -> int:
                     ["`cp`", fmt(t["cp_mbs"], 0), "", ""],
                     ["`sha256sum`", fmt(t["sha_mbs"], 0), "", ""],
                     ["ceiling: `cp` + `sha256sum` in sequence", fmt(t["ceiling_mbs"], 0), "1.00", ""],
-                    [
-                        "upload through the bench's thin HTTP client (hash, ask, stream, commit)",
-                        fmt(t["upload_mbs"], 0),
-                        fmt(t["upload_mbs"] / t["ceiling_mbs"], 2),
-                        fmt(t["upload_growth_mib"], 0),
-                    ],
-                    [
-                        "download through the bench's thin HTTP client (stream, verify)",
-                        fmt(t["download_mbs"], 0),
-                        fmt(t["download_mbs"] / t["ceiling_mbs"], 2),
-                        fmt(t["download_growth_mib"], 0),
-                    ],
-                    [
-                        "upload through `registry_client` (run.log_artifact)",
-                        fmt(t["rc_upload_mbs"], 0),
-                        fmt(t["rc_upload_mbs"] / t["ceiling_mbs"], 2),
-                        fmt(t["rc_upload_growth_mib"], 0),
-                    ],
-                    [
-                        "download through `registry_client` (Api().artifact().download(): cache, verify, copy)",
-                        fmt(t["rc_download_mbs"], 0),
-                        fmt(t["rc_download_mbs"] / t["ceiling_mbs"], 2),
-                        fmt(t["rc_download_growth_mib"], 0),
+                    *[
+                        [
+                            label,
+                            fmt(t[f"{key}_mbs"], 0),
+                            fmt(t[f"{key}_mbs"] / t["ceiling_mbs"], 2),
+                            fmt(t[f"{key}_growth_mib"], 0),
+                        ]
+                        for label, key in TRANSFER_ROWS
                     ],
                 ],
                 note="Growth is the largest rise in one gunicorn worker's RSS, sampled from /proc every 20 ms.",
