@@ -123,6 +123,7 @@ def gunicorn(workers: int = WORKERS, threads: int = 1) -> Server:
         str(threads),
         "--timeout",
         "300",
+        "--preload",
     ]
     if os.environ.get("BENCH_ACCESS_LOG"):  # off by default: even to /dev/null each line is formatted
         args += ["--access-logfile", "-"]

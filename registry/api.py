@@ -11,7 +11,7 @@ from artifacts.access import get_entity_for_user
 from artifacts.api import ERRORS, MAX_PAGE, Strict, VersionOut, alias_names_by_version, keyset_page, version_out
 from artifacts.expressions import SortedNames
 from registry.models import ModelVersion, RegisteredModel, RegistryAlias, RegistryEvent, Tag
-from registry.selectors import model_version_find, model_version_get, ref_resolve, registered_model_get
+from registry.selectors import model_version_find, ref_resolve, registered_model_get
 from registry.services import (
     model_card_save,
     model_link,
@@ -297,9 +297,7 @@ def alias_list(request: HttpRequest, entity: str, name: str):
     summary="Point a registry alias at a version (moving it off another)",
 )
 def alias_put(request: HttpRequest, entity: str, name: str, alias: str, payload: AliasIn):
-    model = registered_model_get(user=request.auth, entity_name=entity, name=name)
-    link = model_version_get(registered_model=model, selector=payload.version, reads=ModelVersion.objects)
-    link.registered_model = model
+    link = model_version_find(user=request.auth, entity_name=entity, name=name, selector=payload.version)
     registry_alias_set(version=link, alias=alias, user=request.auth)
     return {"alias": alias, "version": link.version_name}
 

@@ -30,7 +30,7 @@ def _record(
     actor,
     version: ModelVersion | None = None,
     alias: str = "",
-    from_version: ModelVersion | None = None,
+    from_version_id: int | None = None,
     to_version: ModelVersion | None = None,
     data: dict | None = None,
 ) -> RegistryEvent:
@@ -39,13 +39,27 @@ def _record(
         kind=kind,
         version=version,
         alias=alias,
-        from_version=from_version,
+        from_version_id=from_version_id,
         to_version=to_version,
         data=data or {},
         actor=actor,
     )
     event_recorded.send(sender=RegistryEvent, event=event)
     return event
+
+
+def _lock_row(registered_model: RegisteredModel) -> None:
+    """Lock the model's row until the transaction ends, without reading it again (alias moves need no more).
+
+    SQLite has no row locks: its IMMEDIATE transactions already hold the whole database.
+    """
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM registry_registeredmodel WHERE id = %s FOR UPDATE", [registered_model.pk])
+
+
+def _touch(registered_model: RegisteredModel) -> None:
+    RegisteredModel.objects.filter(pk=registered_model.pk).update(updated_at=timezone.now())
 
 
 def _lock(registered_model: RegisteredModel) -> RegisteredModel:
@@ -224,24 +238,32 @@ def _check_protected(model: RegisteredModel, aliases: list[str], user) -> None:
         )
 
 
+_ALIAS_CURRENT = "SELECT id, version_id FROM registry_registryalias WHERE registered_model_id = %s AND name = %s"
+
+
+def _alias_current(model: RegisteredModel, alias: str) -> tuple[int, int] | None:
+    """(id, version id) of the model's alias, or None; a plain statement, as every alias move reads it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ALIAS_CURRENT, [model.pk, alias])
+        return cursor.fetchone()
+
+
 def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, user, data: dict | None = None) -> bool:
     """Point the alias at the version under the model's lock; records the move. False if already there."""
-    current = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
-    if current is not None and current.version_id == version.pk:
+    current = _alias_current(model, alias)
+    if current is not None and current[1] == version.pk:
         return False
-    previous = current.version if current is not None else None
     if current is None:
         RegistryAlias.objects.create(registered_model=model, name=alias, version=version)
     else:
-        current.version = version
-        current.save(update_fields=["version", "updated_at"])
+        RegistryAlias.objects.filter(pk=current[0]).update(version=version, updated_at=timezone.now())
     _record(
         registered_model=model,
         kind=RegistryEvent.ALIAS_MOVED,
         actor=user,
         version=version,
         alias=alias,
-        from_version=previous,
+        from_version_id=current[1] if current is not None else None,
         to_version=version,
         data=data,
     )
@@ -251,35 +273,37 @@ def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, u
 def registry_alias_set(*, version: ModelVersion, alias: str, user) -> bool:
     """Point an alias at this version, moving it off another. Returns False when nothing changed."""
     validate_alias(alias)
-    check_entity(user, version.registered_model.entity, write=True)
+    model = version.registered_model
+    check_entity(user, model.entity, write=True)
+    _check_protected(model, [alias], user)
     with transaction.atomic():
-        model = _lock(version.registered_model)
-        _check_protected(model, [alias], user)
+        _lock_row(model)
         changed = _alias_point(model=model, alias=alias, version=version, user=user)
         if changed:
-            model.save(update_fields=["updated_at"])
+            _touch(model)
     return changed
 
 
 def registry_alias_remove(*, registered_model: RegisteredModel, alias: str, user) -> None:
     validate_alias(alias)
     check_entity(user, registered_model.entity, write=True)
+    _check_protected(registered_model, [alias], user)
     with transaction.atomic():
-        model = _lock(registered_model)
-        _check_protected(model, [alias], user)
-        current = RegistryAlias.objects.filter(registered_model=model, name=alias).select_related("version").first()
+        _lock_row(registered_model)
+        current = _alias_current(registered_model, alias)
         if current is None:
-            raise NotFound(f"{model.name} has no alias {alias!r}.")
-        current.delete()
+            raise NotFound(f"{registered_model.name} has no alias {alias!r}.")
+        alias_id, version_id = current
+        RegistryAlias.objects.filter(pk=alias_id).delete()
         _record(
-            registered_model=model,
+            registered_model=registered_model,
             kind=RegistryEvent.ALIAS_REMOVED,
             actor=user,
-            version=current.version,
+            version=ModelVersion.objects.get(pk=version_id),
             alias=alias,
-            from_version=current.version,
+            from_version_id=version_id,
         )
-        model.save(update_fields=["updated_at"])
+        _touch(registered_model)
 
 
 def model_card_save(*, registered_model: RegisteredModel, body: str, user) -> ModelCardRevision | None:
