@@ -1,5 +1,6 @@
 """SQL the hot reads use to fetch in one query, and cheaply, what would otherwise take several."""
 
+import functools
 import json
 
 from django.db import connection, models
@@ -61,13 +62,27 @@ class JoinedRows:
     more here than running the query (docs/bench.md). `parts` maps each table alias of `from_where` to its
     model; every concrete field of each is selected, so the instances are as complete as the ORM's, and
     the database's values pass through the same converters. `extra` adds named columns after them.
+
+    `returning` instead gives a whole statement of one model's table that ends in `RETURNING {columns}`
+    (an UPDATE that locks and reads a row in one round trip); `parts` then names that one model.
     """
 
-    def __init__(self, parts: dict[str, type[models.Model]], from_where: str, extra: dict[str, str] | None = None):
+    def __init__(
+        self,
+        parts: dict[str, type[models.Model]],
+        from_where: str = "",
+        extra: dict[str, str] | None = None,
+        *,
+        returning: str = "",
+    ):
         self.parts = parts
         self.extra = extra or {}
-        columns = [columns_sql(model, alias) for alias, model in parts.items()]
-        self.sql = f"SELECT {', '.join([*columns, *self.extra.values()])} {from_where}"
+        # RETURNING names the columns of its one table unqualified: SQLite refuses a table alias there.
+        tables = {alias: "" if returning else alias for alias in parts}
+        columns = ", ".join(
+            [*(columns_sql(model, tables[alias]) for alias, model in parts.items()), *self.extra.values()]
+        )
+        self.sql = returning.format(columns=columns) if returning else f"SELECT {columns} {from_where}"
         self._pk_positions = [model._meta.concrete_fields.index(model._meta.pk) for model in parts.values()]
         self._converters = None
 
@@ -88,8 +103,15 @@ class JoinedRows:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._build(row)
+
+    def all(self, params: list) -> list[tuple[dict[str, models.Model | None], dict]]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        return [self._build(row) for row in rows]
+
+    def _build(self, row) -> tuple[dict[str, models.Model | None], dict]:
         values = iter(row)
         instances = {}
         parts = zip(self.parts.items(), self._field_converters(), self._pk_positions, strict=True)
@@ -103,3 +125,43 @@ class JoinedRows:
             missing = converted[pk_position] is None  # a LEFT JOIN that found no row
             instances[alias] = None if missing else model.from_db(connection.alias, None, converted)
         return instances, dict(zip(self.extra, values, strict=True))
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model]) -> tuple[str, list[models.Field]]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert(instance: models.Model) -> models.Model:
+    """Write a new instance (of a model with an automatic primary key) by a statement made once per model.
+
+    What `Model.objects.create` writes, by Django's own `pre_save` (auto_now_add) and preparation of each
+    field, without compiling the INSERT again on every call, which cost as much as the round trip on the
+    paths every link and alias move takes (docs/bench.md). No model signals are sent; none is used here.
+    """
+    sql, fields = _insert_statement(type(instance))
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        instance.pk = cursor.fetchone()[0]
+    return stored(instance)
+
+
+def stored(instance: models.Model) -> models.Model:
+    """Mark an instance built in Python as the row a hand-written statement just wrote."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def execute(sql: str, params: list) -> int:
+    """Run one hand-written write; the number of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -5,7 +5,7 @@ import os
 from bench.client import Client
 from bench.config import CLIENTS, TEAM, Scale
 from bench.fixture import collection_name, model_name, project_name
-from bench.measure import Stats, run_concurrent
+from bench.measure import Stats, run_concurrent, settle
 
 PROJECT = project_name(0)
 
@@ -57,6 +57,7 @@ def run(base_url: str, api_key: str, scale: Scale, refs: Refs, log=print) -> lis
         return {"client": Client(base_url, api_key), "c": c, "n": 0}
 
     def measure(label: str, op, setup=per_client) -> None:
+        settle()
         stats = run_concurrent(op, total=total, clients=CLIENTS, setup=setup)
         log(f"    {label}: p50 {stats.p50_ms:.1f} ms, p95 {stats.p95_ms:.1f} ms, {stats.ops_s:.1f} ops/s")
         results.append((label, stats))

@@ -124,5 +124,29 @@ class RssSampler:
         return max(self.peak.values(), default=0) / 1024
 
 
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def settle(*, busy_below: float = 0.15, sample: float = 0.5, timeout: float = 20.0) -> float:
+    """Wait until the machine is quiet (busy under `busy_below` over `sample` seconds); the seconds waited.
+
+    A server may go on working after its round (MLflow's did, for about two seconds after creating
+    versions); the next round, of either side, must not pay for it.
+    """
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        busy0, total0 = _cpu_times()
+        time.sleep(sample)
+        busy1, total1 = _cpu_times()
+        if total1 > total0 and (busy1 - busy0) / (total1 - total0) < busy_below:
+            break
+    return time.perf_counter() - started
+
+
 def cpu_count() -> int:
     return os.cpu_count() or 1

@@ -67,6 +67,8 @@ def measure(args: dict) -> dict:
         state["client"].download_artifacts(run_id, "model/weights.bin", state["tmp"])
 
     ops = {"create": create, "alias": alias, "get_alias": get_alias, "search": search, "download": download}
+    if args.get("warmup"):  # not counted: the first requests pay for connections and the client's own setup
+        run_concurrent(ops[op], total=args["warmup"], clients=args["clients"], setup=setup)
     stats = run_concurrent(ops[op], total=args["total"], clients=args["clients"], setup=setup)
     return stats.__dict__
 

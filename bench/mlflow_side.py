@@ -2,22 +2,25 @@
 
 import json
 import os
+import shutil
 import subprocess
 import time
 
 import psycopg
 
-from bench.client import Client, file_sha256
+import registry_client as rc
+from bench.client import Client
 from bench.config import CLIENTS, MLFLOW_DB, TEAM, VAR, WORKERS, Scale
 from bench.fixture import FAMILIES, model_name, project_name
-from bench.measure import Stats, run_concurrent
-from bench.servers import Server, db_recreate, db_url, free_port
+from bench.measure import Stats, run_concurrent, settle
+from bench.servers import Server, db_recreate, db_url, db_vacuum, free_port
 
 VENV = VAR / "mlflow-venv"
 PYTHON = VENV / "bin" / "python"
 MLFLOW_SPEC = "mlflow==3.*"
 FILE_BYTES = 1024 * 1024
-ROUNDS = 2
+ROUNDS = 3  # an odd number: the median round is one of them
+WARMUP = 40  # operations each side runs first, not counted
 
 
 def ensure_venv(log=print) -> str:
@@ -88,7 +91,7 @@ def fill(scale: Scale, log=print) -> None:
                 if count:
                     cp.write_row(("production", 1, model_name(m)))
                     cp.write_row(("staging", max(1, count // 2), model_name(m)))
-        cur.execute("ANALYZE")
+    db_vacuum(MLFLOW_DB)
     log(
         f"    MLflow filled with {n_models:,} registered models, {scale.links:,} versions "
         f"({time.perf_counter() - started:.0f}s)"
@@ -113,63 +116,68 @@ OPS = [
 ]
 
 
+def median_round(rounds: list[Stats]) -> Stats:
+    """The round of median throughput (of an odd number of rounds), with its own latencies."""
+    return sorted(rounds, key=lambda s: s.ops_s)[len(rounds) // 2]
+
+
 def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=print) -> list[tuple[str, Stats, Stats]]:
     """Each operation through our client, then through MLflow's, alternating, in this one run."""
     prepared = driver(mlflow_uri, op="prepare", file_bytes=FILE_BYTES)
-    setup_client = Client(base_url, api_key)
     model_file = str(VAR / "model-1mib.bin")
     with open(model_file, "wb") as fh:
         fh.write(os.urandom(FILE_BYTES))
-    logged = setup_client.log_file(entity=TEAM, project=project_name(0), name="bench-download", path=model_file)
-    digest = file_sha256(model_file)
+    logged = Client(base_url, api_key).log_file(
+        entity=TEAM, project=project_name(0), name="bench-download", path=model_file
+    )
+    download_ref = f"{TEAM}/{project_name(0)}/bench-download:{logged['version']}"
     total = scale.mlflow_ops
-    to_link = refs.take_versions(total * ROUNDS)
-    round_no = [0]
+    to_link = refs.take_versions(WARMUP + total * ROUNDS)
+    offset = [0]  # where this round's artifact versions to link start in to_link
     names = [refs.model(i) for i in range(200)]
 
     def per_client(c: int) -> dict:
-        return {"client": Client(base_url, api_key), "c": c, "n": 0, "dest": str(VAR / f"dl-{c}.bin")}
+        # The shared client, as a training script or CI job would use it; one HTTP session per thread.
+        return {"api": rc.Api(base_url=base_url, api_key=api_key), "c": c, "n": 0, "dest": VAR / f"dl-{c}"}
 
     def create(state, i):
-        state["client"].link(entity=TEAM, model=f"bench-create-{state['c']}", artifact=to_link[round_no[0] * total + i])
+        state["api"].link(to_link[offset[0] + i], f"{TEAM}/model-registry/bench-create-{state['c']}")
 
     def alias(state, i):
         state["n"] += 1
-        state["client"].alias_set(
-            entity=TEAM, model=refs.model(100 + state["c"]), alias="staging", version=f"v{state['n'] % 2}"
-        )
+        state["api"].set_alias(TEAM, refs.model(100 + state["c"]), "staging", f"v{state['n'] % 2}")
 
     def get_alias(state, i):
-        state["client"].model_version(entity=TEAM, model=names[i % len(names)], selector="production")
+        state["api"].model_version(TEAM, names[i % len(names)], "production")
 
     def search(state, i):
         family = FAMILIES[i % len(FAMILIES)]
-        state["client"].models(entity=TEAM, q=family, limit=50)
-        state["client"].models(entity=TEAM, q=family, limit=50, offset=50)
+        state["api"].registered_models(TEAM, query=family, limit=50)
+        state["api"].registered_models(TEAM, query=family, limit=50, offset=50)
 
     def download(state, i):
-        state["client"].download(
-            entity=TEAM,
-            project=project_name(0),
-            name="bench-download",
-            selector=logged["version"],
-            path=os.path.basename(model_file),
-            dest=state["dest"],
-            digest=digest,
-        )
+        # Resolve the reference, stream the file, check its sha256; no cache, as MLflow keeps none.
+        state["api"].artifact(download_ref).download(root=state["dest"], cache=False)
 
     ours = {"create": create, "alias": alias, "get_alias": get_alias, "search": search, "download": download}
     results = []
     for op, label in OPS:
-        # Alternate ours and MLflow's ROUNDS times and keep each side's better round: other processes on a
-        # shared machine come in bursts, and one burst should not decide a row.
+        # Both sides first run WARMUP operations that are not counted (a server's first requests pay for
+        # connections, prepared plans and caches, a client's for its sessions); then ROUNDS rounds each,
+        # alternating, and the median round of each side is shown: other processes on a shared machine come
+        # in bursts, and one burst should not decide a row.
+        offset[0] = 0
+        run_concurrent(ours[op], total=WARMUP, clients=CLIENTS, setup=per_client)
         mine_rounds, their_rounds = [], []
         for r in range(ROUNDS):
-            round_no[0] = r
+            offset[0] = WARMUP + r * total
+            settle()
             mine_rounds.append(run_concurrent(ours[op], total=total, clients=CLIENTS, setup=per_client))
-            their_rounds.append(Stats(**driver(mlflow_uri, op=op, total=total, model_names=names, **prepared)))
-        mine = max(mine_rounds, key=lambda s: s.ops_s)
-        theirs = max(their_rounds, key=lambda s: s.ops_s)
+            settle()
+            # Each driver is a new process, so each round warms MLflow's client (and server) up again.
+            their = driver(mlflow_uri, op=op, total=total, warmup=WARMUP, model_names=names, **prepared)
+            their_rounds.append(Stats(**their))
+        mine, theirs = median_round(mine_rounds), median_round(their_rounds)
         ratio = mine.ops_s / theirs.ops_s if theirs.ops_s else float("nan")
         rounds = ", ".join(f"{a.ops_s:.0f}/{b.ops_s:.0f}" for a, b in zip(mine_rounds, their_rounds, strict=True))
         log(
@@ -177,7 +185,5 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         )
         results.append((label, mine, theirs))
     for c in range(CLIENTS):
-        path = VAR / f"dl-{c}.bin"
-        if path.exists():
-            path.unlink()
+        shutil.rmtree(VAR / f"dl-{c}", ignore_errors=True)
     return results

@@ -7,7 +7,7 @@ import sys
 import time
 
 from bench.config import FULL, QUICK, REGISTRY_DB, RESULTS, VAR, WORKERS
-from bench.servers import db_exists, db_recreate, registry_env
+from bench.servers import db_exists, db_recreate, db_vacuum, registry_env
 
 SECTIONS = ["api", "bytes", "pages", "alerts", "mlflow"]
 
@@ -59,6 +59,8 @@ def fixture(scale, reuse: bool) -> dict:
     db_recreate(REGISTRY_DB)
     call_command("migrate", verbosity=0)
     info = fx.build(scale, log=log)
+    db_vacuum(REGISTRY_DB)
+    log("    vacuumed and analyzed")
     VAR.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(info))
     return info

@@ -23,6 +23,12 @@ def db_recreate(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def db_vacuum(name: str) -> None:
+    """VACUUM ANALYZE a freshly filled database, so autovacuum does not wake up on it mid-measurement."""
+    with psycopg.connect(db_url(name), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def db_exists(name: str) -> bool:
     with psycopg.connect(db_url("postgres"), autocommit=True) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from artifacts.access import check_entity
 from artifacts.errors import InvalidInput
-from artifacts.expressions import columns_sql
+from artifacts.expressions import JoinedRows
 from artifacts.models import Entity
 from notifications.http import TransportError, check_webhook_url
 from notifications.models import Delivery, Integration
@@ -174,10 +174,10 @@ def event_payload(event: RegistryEvent) -> dict:
     }
 
 
-_INTEGRATIONS_FOR_EVENT = (
-    f"SELECT {columns_sql(Integration)} "
-    "FROM notifications_integration WHERE entity_id = %s AND enabled = %s "
-    "AND (registered_model_id IS NULL OR registered_model_id = %s) ORDER BY name, id"
+_INTEGRATIONS_FOR_EVENT = JoinedRows(
+    {"i": Integration},
+    "FROM notifications_integration i WHERE i.entity_id = %s AND i.enabled = %s "
+    "AND (i.registered_model_id IS NULL OR i.registered_model_id = %s) ORDER BY i.name, i.id",
 )
 
 
@@ -189,10 +189,10 @@ def deliveries_create_for_event(*, event: RegistryEvent) -> list[Delivery]:
     model = event.registered_model
     # Every link and alias move runs this inside its transaction, most often to find nothing: a
     # hand-written query skips the ORM's compiling.
-    rows = Integration.objects.raw(_INTEGRATIONS_FOR_EVENT, [model.entity_id, True, model.pk])
+    rows = _INTEGRATIONS_FOR_EVENT.all([model.entity_id, True, model.pk])
     integrations = [
         integration
-        for integration in rows
+        for integration in (row[0]["i"] for row in rows)
         # Filtered here, not in SQL: JSON containment is not portable to the embedded SQLite.
         if event.kind in integration.events and not _told_by_the_link(event, integration)
     ]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from artifacts.access import check_entity, is_admin
 from artifacts.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from artifacts.expressions import columns_sql
+from artifacts.expressions import JoinedRows, execute, insert, stored
 from artifacts.models import ArtifactVersion, Entity
 from artifacts.validation import (
     LATEST,
@@ -34,15 +34,17 @@ def _record(
     to_version: ModelVersion | None = None,
     data: dict | None = None,
 ) -> RegistryEvent:
-    event = RegistryEvent.objects.create(
-        registered_model=registered_model,
-        kind=kind,
-        version=version,
-        alias=alias,
-        from_version_id=from_version_id,
-        to_version=to_version,
-        data=data or {},
-        actor=actor,
+    event = insert(
+        RegistryEvent(
+            registered_model=registered_model,
+            kind=kind,
+            version=version,
+            alias=alias,
+            from_version_id=from_version_id,
+            to_version=to_version,
+            data=data or {},
+            actor=actor,
+        )
     )
     event_recorded.send(sender=RegistryEvent, event=event)
     return event
@@ -59,7 +61,12 @@ def _lock_row(registered_model: RegisteredModel) -> None:
 
 
 def _touch(registered_model: RegisteredModel) -> None:
-    RegisteredModel.objects.filter(pk=registered_model.pk).update(updated_at=timezone.now())
+    execute("UPDATE registry_registeredmodel SET updated_at = %s WHERE id = %s", [_db_now(), registered_model.pk])
+
+
+def _db_now():
+    """Now, as a hand-written statement passes a DateTimeField's value to the database."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
 def _lock(registered_model: RegisteredModel) -> RegisteredModel:
@@ -131,9 +138,10 @@ def registered_model_create(
 
 # Locks the model's row (an UPDATE does, as SELECT ... FOR UPDATE would) and marks it changed, in one
 # statement: a link always touches its model.
-_MODEL_TOUCH = (
-    "UPDATE registry_registeredmodel SET updated_at = %s WHERE entity_id = %s AND LOWER(name) = LOWER(%s) "
-    f"RETURNING {columns_sql(RegisteredModel)}"
+_MODEL_TOUCH = JoinedRows(
+    {"rm": RegisteredModel},
+    returning="UPDATE registry_registeredmodel SET updated_at = %s "
+    "WHERE entity_id = %s AND LOWER(name) = LOWER(%s) RETURNING {columns}",
 )
 
 
@@ -142,9 +150,9 @@ def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredMo
 
     Safe when many links race to create it.
     """
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    model = next(iter(RegisteredModel.objects.raw(_MODEL_TOUCH, [now, entity.pk, name])), None)
-    if model is not None:
+    found = _MODEL_TOUCH.first([_db_now(), entity.pk, name])
+    if found is not None:
+        model = found[0]["rm"]
         model.entity = entity
         return model
     try:
@@ -157,9 +165,20 @@ def _registered_model_ensure(*, entity: Entity, name: str, user) -> RegisteredMo
     return _lock(model)
 
 
-_LINK_STATE = (
-    'SELECT (SELECT MAX("index") FROM registry_modelversion WHERE registered_model_id = %s), '
-    "(SELECT id FROM registry_modelversion WHERE registered_model_id = %s AND artifact_version_id = %s)"
+# Under the model's lock: a new link with the next index, unless this artifact version is linked already
+# (then no row). Two index lookups and the insert, in one statement.
+_LINK_INSERT = (
+    'INSERT INTO registry_modelversion (registered_model_id, "index", artifact_version_id, linked_by_id, created_at) '
+    "SELECT %s, next_index, %s, %s, %s "
+    'FROM (SELECT COALESCE(MAX("index") + 1, 0) AS next_index FROM registry_modelversion '
+    "WHERE registered_model_id = %s) AS newest "
+    "WHERE NOT EXISTS "
+    "(SELECT 1 FROM registry_modelversion WHERE registered_model_id = %s AND artifact_version_id = %s) "
+    'RETURNING id, "index"'
+)
+_ALIAS_MOVE = "UPDATE registry_registryalias SET version_id = %s, updated_at = %s WHERE id = %s"
+_LATEST_MOVE = (
+    "UPDATE registry_registryalias SET version_id = %s, updated_at = %s WHERE registered_model_id = %s AND name = %s"
 )
 
 
@@ -178,6 +197,7 @@ def model_link(
     check_entity(user, entity, write=True)
     name = validate_registered_model_name(name)
     aliases = validate_aliases(aliases)
+    _check_protected(entity, aliases, user)
     collection = artifact_version.collection
     if collection.type != "model":
         raise InvalidInput(
@@ -190,28 +210,35 @@ def model_link(
             f"only artifacts of {entity.name}'s projects can be linked into its registry.",
             field="artifact",
         )
+    # Every link takes this path, so its writes are hand-written statements (docs/bench.md).
     with transaction.atomic():
         model = _registered_model_ensure(entity=entity, name=name, user=user)
-        _check_protected(model, aliases, user)
-        # Under the lock: the newest index, and this artifact version's link if it has one (two index lookups).
+        now = timezone.now()
+        db_now = connection.ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
-            cursor.execute(_LINK_STATE, [model.pk, model.pk, artifact_version.pk])
-            last, linked = cursor.fetchone()
-        created = linked is None
+            params = [model.pk, artifact_version.pk, user.pk, db_now, model.pk, model.pk, artifact_version.pk]
+            cursor.execute(_LINK_INSERT, params)
+            inserted = cursor.fetchone()
+        created = inserted is not None
         if not created:
-            link = ModelVersion.objects.select_related("linked_by").get(pk=linked)
+            link = ModelVersion.objects.select_related("linked_by").get(
+                registered_model=model, artifact_version=artifact_version
+            )
             link.registered_model, link.artifact_version = model, artifact_version
         else:
-            link = ModelVersion.objects.create(
-                registered_model=model,
-                index=0 if last is None else last + 1,
-                artifact_version=artifact_version,
-                linked_by=user,
+            link_id, index = inserted
+            link = stored(
+                ModelVersion(
+                    id=link_id,
+                    registered_model=model,
+                    index=index,
+                    artifact_version=artifact_version,
+                    linked_by=user,
+                    created_at=now,
+                )
             )
             # Under the model's lock: an update, or a create for the first link (no savepoint round trips).
-            if not RegistryAlias.objects.filter(registered_model=model, name=LATEST).update(
-                version=link, updated_at=timezone.now()
-            ):
+            if not execute(_LATEST_MOVE, [link.pk, db_now, model.pk, LATEST]):
                 RegistryAlias.objects.create(registered_model=model, name=LATEST, version=link)
             _record(
                 registered_model=model,
@@ -230,11 +257,11 @@ def model_link(
     return link, created
 
 
-def _check_protected(model: RegisteredModel, aliases: list[str], user) -> None:
+def _check_protected(entity: Entity, aliases: list[str], user) -> None:
     protected = set(settings.REGISTRY_PROTECTED_ALIASES) & set(aliases)
-    if protected and not is_admin(user, model.entity):
+    if protected and not is_admin(user, entity):
         raise PermissionDenied(
-            f"The alias {sorted(protected)[0]!r} is protected: only admins of {model.entity.name} may move it."
+            f"The alias {sorted(protected)[0]!r} is protected: only admins of {entity.name} may move it."
         )
 
 
@@ -256,7 +283,7 @@ def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, u
     if current is None:
         RegistryAlias.objects.create(registered_model=model, name=alias, version=version)
     else:
-        RegistryAlias.objects.filter(pk=current[0]).update(version=version, updated_at=timezone.now())
+        execute(_ALIAS_MOVE, [version.pk, _db_now(), current[0]])
     _record(
         registered_model=model,
         kind=RegistryEvent.ALIAS_MOVED,
@@ -275,7 +302,7 @@ def registry_alias_set(*, version: ModelVersion, alias: str, user) -> bool:
     validate_alias(alias)
     model = version.registered_model
     check_entity(user, model.entity, write=True)
-    _check_protected(model, [alias], user)
+    _check_protected(model.entity, [alias], user)
     with transaction.atomic():
         _lock_row(model)
         changed = _alias_point(model=model, alias=alias, version=version, user=user)
@@ -287,7 +314,7 @@ def registry_alias_set(*, version: ModelVersion, alias: str, user) -> bool:
 def registry_alias_remove(*, registered_model: RegisteredModel, alias: str, user) -> None:
     validate_alias(alias)
     check_entity(user, registered_model.entity, write=True)
-    _check_protected(registered_model, [alias], user)
+    _check_protected(registered_model.entity, [alias], user)
     with transaction.atomic():
         _lock_row(registered_model)
         current = _alias_current(registered_model, alias)

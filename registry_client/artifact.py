@@ -181,12 +181,16 @@ class LoggedArtifact:
         """The manifest: dicts with path, digest, size and ref (a reference URI, or "")."""
         return list(self.manifest)
 
-    def download(self, root: str | os.PathLike | None = None) -> str:
-        """Download every uploaded file into `root` (default ./artifacts/<name>-<version>); returns its path."""
+    def download(self, root: str | os.PathLike | None = None, *, cache: bool = True) -> str:
+        """Download every uploaded file into `root` (default ./artifacts/<name>-<version>); returns its path.
+
+        With `cache=False` the files stream straight into `root` (verified, then renamed into place) and
+        no copy is kept in the cache: for a serving machine that fetches a large model once.
+        """
         if self._transport is None:
             raise InvalidInput("This artifact was logged offline: sync it first, then download it.")
         target = Path(root) if root is not None else Path("artifacts") / f"{self.name}-{self.version}"
-        download_version(self._transport, self, target)
+        download_version(self._transport, self, target, cache=cache)
         return str(target)
 
 
@@ -284,16 +288,24 @@ def _cached_blob(digest: str) -> Path:
 
 def fetch_blob(transport: Transport, artifact: LoggedArtifact, entry: dict, bar: tqdm) -> Path:
     """The verified blob in the local cache, downloading it when absent. Never leaves a partial file there."""
-    digest = entry["digest"]
-    cached = _cached_blob(digest)
+    cached = _cached_blob(entry["digest"])
     if cached.exists() and cached.stat().st_size == entry["size"]:
         bar.update(entry["size"] or 0)
         return cached
     cached.parent.mkdir(parents=True, exist_ok=True)
+    _fetch(transport, artifact, entry, cached, bar)
+    return cached
+
+
+def _fetch(
+    transport: Transport, artifact: LoggedArtifact, entry: dict, dest: Path, bar: tqdm, mode: int | None = None
+) -> None:
+    """Stream one file into a temporary file beside `dest`, check its sha256, then rename it to `dest`."""
+    digest = entry["digest"]
     path = "/".join(q(p) for p in entry["path"].split("/"))
     url = f"/projects/{q(artifact.entity)}/{q(artifact.project)}/artifacts/{q(artifact.name)}"
     url += f"/versions/{artifact.version}/files/{path}"
-    fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".partial-")
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-")
     try:
         hasher = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, transport.request("GET", url, stream=True) as response:
@@ -305,14 +317,15 @@ def fetch_blob(transport: Transport, artifact: LoggedArtifact, entry: dict, bar:
             raise ChecksumMismatch(
                 f"{artifact.ref} {entry['path']}: the bytes received hash to {hasher.hexdigest()}, not {digest}."
             )
-        os.replace(tmp, cached)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return cached
 
 
-def download_version(transport: Transport, artifact: LoggedArtifact, root: Path) -> None:
+def download_version(transport: Transport, artifact: LoggedArtifact, root: Path, *, cache: bool = True) -> None:
     entries = [e for e in artifact.manifest if not e.get("ref")]
     root.mkdir(parents=True, exist_ok=True)
     real_root = root.resolve()
@@ -325,7 +338,7 @@ def download_version(transport: Transport, artifact: LoggedArtifact, root: Path)
     total = sum(e.get("size") or 0 for e in entries)
     with _progress(total, f"download {artifact.qualified_name}") as bar, ThreadPoolExecutor(DOWNLOAD_WORKERS) as pool:
         # list() re-raises the first failure; files already placed are whole (each is renamed into place).
-        list(pool.map(lambda pair: _place(transport, artifact, pair[0], pair[1], bar), targets))
+        list(pool.map(lambda pair: _place(transport, artifact, pair[0], pair[1], bar, cache), targets))
 
 
 def _umask() -> int:
@@ -337,9 +350,12 @@ def _umask() -> int:
 _FILE_MODE = 0o666 & ~_umask()
 
 
-def _place(transport: Transport, artifact: LoggedArtifact, entry: dict, target: Path, bar: tqdm) -> None:
-    cached = fetch_blob(transport, artifact, entry, bar)
+def _place(transport: Transport, artifact: LoggedArtifact, entry: dict, target: Path, bar: tqdm, cache: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not cache:
+        _fetch(transport, artifact, entry, target, bar, mode=_FILE_MODE)
+        return
+    cached = fetch_blob(transport, artifact, entry, bar)
     # Copy (not link) so editing the downloaded file cannot corrupt the cache; rename so it is whole or absent.
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
     os.close(fd)

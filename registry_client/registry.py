@@ -112,8 +112,15 @@ class Api:
         for item in self._pages(path):
             yield LoggedArtifact.from_json(item, self.transport)
 
-    def registered_models(self, entity: str, tag: str | None = None) -> list[RegisteredModel]:
-        data = self.transport.json("GET", f"/registry/{q(entity)}/models", params={"tag": tag} if tag else None)
+    def registered_models(
+        self, entity: str, tag: str | None = None, query: str | None = None, limit: int = 500, offset: int = 0
+    ) -> list[RegisteredModel]:
+        """The entity's registered models by name: with `tag`, only those tagged so; with `query`, only those
+        whose name contains it, ignoring case. A page of at most `limit` (up to 500), after `offset`."""
+        params = {"tag": tag, "q": query, "limit": limit, "offset": offset or None}
+        data = self.transport.json(
+            "GET", f"/registry/{q(entity)}/models", params={k: v for k, v in params.items() if v is not None}
+        )
         return [RegisteredModel.from_json(m) for m in data]
 
     def registered_model(self, entity: str, name: str) -> RegisteredModel:
@@ -143,6 +150,12 @@ class Api:
         """The registered model's versions, newest first."""
         for item in self._pages(self._model_path(entity, name) + "/versions"):
             yield Link.from_json(item, self.transport)
+
+    def model_version(self, entity: str, name: str, version: str) -> Link:
+        """One version of a registered model, by its name (`v3`) or an alias (`production`)."""
+        return Link.from_json(
+            self.transport.json("GET", self._model_path(entity, name) + f"/versions/{q(version)}"), self.transport
+        )
 
     def aliases(self, entity: str, name: str) -> dict[str, str]:
         """alias → version name (vN) of a registered model."""

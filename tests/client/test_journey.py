@@ -193,3 +193,68 @@ def test_an_offline_blob_that_changed_before_sync_is_refused_at_once(client_env,
     with pytest.raises(rc.ChecksumMismatch, match="changed since it was added"):
         rc.sync(tmp_path / "offline")
     assert not ArtifactVersion.objects.filter(collection__name="changing").exists()
+
+
+def test_api_reads_one_registered_model_version_by_name_or_alias(client_env, log_model, member):
+    log_model(b"w0")
+    log_model(b"w1")
+    client_env(member)
+    api = rc.Api()
+    api.link("acme/nature/nature-ckpt:v0", TARGET, aliases=["production"])
+    api.link("acme/nature/nature-ckpt:v1", TARGET)
+    by_alias = api.model_version("acme", "Nature Classifier", "production")
+    assert (by_alias.version, by_alias.aliases, by_alias.artifact.version) == ("v0", ["production"], "v0")
+    assert api.model_version("acme", "Nature Classifier", "v1").aliases == ["latest"]
+    with pytest.raises(rc.NotFound, match="no version with the alias 'staging'"):
+        api.model_version("acme", "Nature Classifier", "staging")
+
+
+def test_api_searches_registered_models_by_name_and_pages_them(client_env, log_model, member):
+    log_model(b"w0")
+    client_env(member)
+    api = rc.Api()
+    for name in ("Vision Small", "Vision Large", "Speech", "Vision Tiny"):
+        api.create_registered_model("acme", name, tags=["cv"] if "ision" in name else [])
+    assert [m.name for m in api.registered_models("acme", query="VISION")] == [
+        "Vision Large",
+        "Vision Small",
+        "Vision Tiny",
+    ]
+    assert [m.name for m in api.registered_models("acme", query="vision", limit=2, offset=1)] == [
+        "Vision Small",
+        "Vision Tiny",
+    ]
+    assert [m.name for m in api.registered_models("acme", tag="cv", query="small")] == ["Vision Small"]
+    with pytest.raises(rc.InvalidInput, match="limit"):
+        api.registered_models("acme", limit=0)
+
+
+def test_a_download_without_the_cache_streams_into_place_and_keeps_no_copy(client_env, log_model, member, tmp_path):
+    log_model(b"weights for serving")
+    client_env(member)
+    root = rc.Api().artifact("acme/nature/nature-ckpt:v0").download(root="serving", cache=False)
+    path = Path(root, "model.onnx")
+    assert path.read_bytes() == b"weights for serving"
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+    assert [p.name for p in Path(root).iterdir()] == ["model.onnx"]  # no partial file left beside it
+
+
+def test_a_download_without_the_cache_whose_bytes_do_not_match_leaves_nothing(client_env, log_model, member, tmp_path):
+    from django.core.files.storage import storages
+
+    from artifacts.blobstore import blob_path
+
+    version = log_model(b"weights")
+    digest = version.entries.get().digest
+    Path(storages["blobs"].path(blob_path(digest))).write_bytes(b"WEIGHTS")
+    client_env(member)
+    with pytest.raises(rc.ChecksumMismatch, match=f"not {digest}"):
+        rc.Api().artifact("acme/nature/nature-ckpt:v0").download(root="out", cache=False)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

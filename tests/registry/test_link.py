@@ -273,3 +273,47 @@ def test_the_hot_lookup_builds_the_same_link_as_the_orm_for_every_kind_of_versio
         model_version_find(user=viewer, entity_name="acme", name=NAME, selector="nope")
     with pytest.raises(NotFound, match="has no version v9"):
         model_version_find(user=viewer, entity_name="acme", name=NAME, selector="v9")
+
+
+def test_a_new_link_is_the_row_the_database_holds(team, member, log_model):
+    """model_link writes the link with a hand-written INSERT and builds it in Python; the instance it returns
+    must equal the row read back, field for field (created_at included), and the event must be what the
+    ORM reads back too."""
+    from django.forms.models import model_to_dict
+
+    log_model(b"w0")
+    v1 = log_model(b"w1")
+    model_link(artifact_version=v1, entity=team, name=NAME, user=member)
+    link, created = model_link(artifact_version=log_model(b"w2"), entity=team, name=NAME, user=member)
+    assert created and link.index == 1
+    stored = ModelVersion.objects.get(pk=link.pk)
+    assert model_to_dict(link) == model_to_dict(stored) and link.created_at == stored.created_at
+    assert not link._state.adding and link.linked_by == member
+    event = RegistryEvent.objects.filter(kind="version.linked").latest("id")
+    assert (event.version_id, event.actor_id, event.data) == (link.pk, member.pk, {"aliases": []})
+    assert RegistryAlias.objects.get(name="latest").version_id == link.pk
+
+
+def test_linking_a_version_already_linked_inserts_nothing_and_keeps_the_numbering(team, member, log_model):
+    versions = [log_model(f"w{i}".encode()) for i in range(3)]
+    for version in versions:
+        model_link(artifact_version=version, entity=team, name=NAME, user=member)
+    again, created = model_link(artifact_version=versions[1], entity=team, name=NAME, user=member)
+    assert not created and again.index == 1 and again.linked_by == member
+    assert list(ModelVersion.objects.order_by("index").values_list("index", flat=True)) == [0, 1, 2]
+    assert RegistryAlias.objects.get(name="latest").version.index == 2
+    fourth, _ = model_link(artifact_version=log_model(b"w3"), entity=team, name=NAME, user=member)
+    assert fourth.index == 3
+
+
+def test_removing_an_alias_records_the_version_it_left(team, member, log_model):
+    link, _ = model_link(artifact_version=log_model(b"w0"), entity=team, name=NAME, user=member, aliases=["staging"])
+    registry_alias_remove(registered_model=link.registered_model, alias="staging", user=member)
+    event = RegistryEvent.objects.latest("id")
+    assert (event.kind, event.alias, event.version_id, event.from_version_id) == (
+        "alias.removed",
+        "staging",
+        link.pk,
+        link.pk,
+    )
+    assert aliases_of(link) == ["latest"]
