@@ -131,6 +131,8 @@ def gunicorn(workers: int = WORKERS, threads: int = 1) -> Server:
         "300",
         "--preload",
     ]
+    if os.environ.get("BENCH_WORKER_CLASS"):
+        args += ["--worker-class", os.environ["BENCH_WORKER_CLASS"]]
     if os.environ.get("BENCH_ACCESS_LOG"):  # off by default: even to /dev/null each line is formatted
         args += ["--access-logfile", "-"]
     return Server("gunicorn", args, registry_env(), port).wait()

@@ -1,5 +1,6 @@
 """HTTP to the registry: one session, Bearer key, bounded retries on transient failures, JSON errors."""
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -32,6 +33,14 @@ class Transport:
         self.session.mount("https://", adapter)
         self.session.headers["Authorization"] = f"Bearer {self.settings.api_key}"
         self.session.headers["User-Agent"] = "registry-client/0.1"
+        # The environment's proxy (HTTPS_PROXY, NO_PROXY, ...) and CA bundle are read once, for the registry's
+        # address, rather than by requests on every call (it walks the whole environment twice a request);
+        # and ~/.netrc is not consulted, so a password there can never replace the API key.
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.settings.base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
 
     @property
     def base_url(self) -> str:
