@@ -56,6 +56,9 @@ def start_server() -> Server:
         str(port),
         "--workers",
         str(WORKERS),
+        # Ours runs without an access log (bench/servers.py); so does MLflow's uvicorn.
+        "--uvicorn-opts",
+        "--no-access-log",
     ]
     env = dict(os.environ, MLFLOW_LOGGING_LEVEL="WARNING")
     return Server("mlflow", args, env, port).wait(timeout=300)

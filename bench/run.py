@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 note=f"Each through its own client against its own server ({WORKERS} workers each, PostgreSQL), "
                 f"8 concurrent clients, {scale.mlflow_ops} operations a round, alternating ours then MLflow's for "
-                f"{mlflow_side.ROUNDS} rounds; each side's better round is shown.",
+                f"{mlflow_side.ROUNDS} rounds after {mlflow_side.WARMUP} uncounted warm-up operations; each side's "
+                "median round is shown (by throughput, with that round's latencies). Rounds start on a quiet machine.",
             )
     if "pages" in args.only:
         log("  Pages (server time in-process, queries per request)")

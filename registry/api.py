@@ -262,8 +262,12 @@ def link_list(
     summary="Link an artifact version (creates the registered model when missing; 200 if already linked)",
 )
 def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
-    ent = get_entity_for_user(request.auth, entity, write=True)
     resolved = ref_resolve(user=request.auth, text=payload.artifact)
+    # Only an entity's own artifacts can be linked into its registry; the lookup of the artifact version
+    # fetched that entity with the caller's role, so a link most often needs no lookup of its own.
+    ent = resolved.artifact_version.collection.project.entity
+    if not hasattr(ent, "viewer_role") or ent.name.lower() != entity.lower():
+        ent = get_entity_for_user(request.auth, entity, write=True)
     link, created = model_link(
         artifact_version=resolved.artifact_version, entity=ent, name=name, user=request.auth, aliases=payload.aliases
     )

@@ -36,9 +36,9 @@ def test_the_shared_registry_operations_take_a_fixed_number_of_queries(api, djan
 
 
 def test_the_shared_registry_writes_take_a_bounded_number_of_queries(api, django_assert_max_num_queries):
-    # key, entity, artifact version; lock and touch the model; newest index and existing link; insert;
-    # `latest`; event; integrations (+ BEGIN, COMMIT)
-    with django_assert_max_num_queries(11):
+    # key; the artifact version with its entity and the caller's role; lock and touch the model; the insert
+    # (with the next index, unless already linked); `latest`; event; integrations (+ BEGIN, COMMIT)
+    with django_assert_max_num_queries(9):
         response = api.post(MODEL + "/versions", {"artifact": "acme/nature/nature-ckpt:v1"})
     assert response.status_code == 201 and response.json()["aliases"] == ["latest"]
     # key; the version with its model, entity and role; lock; current alias; update; event; integrations;
