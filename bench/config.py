@@ -39,7 +39,8 @@ class Scale:
     page_samples: int
     alert_samples: int
     transfer_mib: int
-    mlflow_ops: int
+    mlflow_seconds: float  # how long each round of a side-by-side operation lasts
+    mlflow_ops: int  # at most this many operations a round
 
     @property
     def versions(self) -> int:
@@ -65,7 +66,8 @@ FULL = Scale(
     page_samples=40,
     alert_samples=30,
     transfer_mib=1024,
-    mlflow_ops=200,
+    mlflow_seconds=4.0,
+    mlflow_ops=3000,
 )
 
 QUICK = Scale(
@@ -83,5 +85,6 @@ QUICK = Scale(
     page_samples=15,
     alert_samples=10,
     transfer_mib=128,
-    mlflow_ops=60,
+    mlflow_seconds=1.5,
+    mlflow_ops=600,
 )

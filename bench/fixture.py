@@ -23,6 +23,19 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def first_unlinked(info: dict) -> int:
+    """The first fixture artifact version no link points at yet, also after a run that stopped midway."""
+    from registry.models import ModelVersion
+
+    linked = (
+        ModelVersion.objects.filter(artifact_version_id__lte=info["n_versions"])
+        .order_by("-artifact_version_id")
+        .values_list("artifact_version_id", flat=True)
+        .first()
+    )
+    return max(info["next_free_version"], (linked or 0) + 1)
+
+
 def model_name(m: int) -> str:
     """Registered model m (0-based); model 0 is the one with `big_model_links` versions."""
     return BIG_MODEL if m == 0 else f"{FAMILIES[m % len(FAMILIES)]} classifier {m:04d}"

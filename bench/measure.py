@@ -26,24 +26,36 @@ class Stats:
         return cls(len(ordered), statistics.median(ordered) * 1000, p95 * 1000, len(ordered) / wall, errors)
 
 
-def run_concurrent(op: Callable[[int, int], None], *, total: int, clients: int, setup=None) -> Stats:
+def run_concurrent(
+    op: Callable[[int, int], None], *, total: int, clients: int, setup=None, seconds: float | None = None
+) -> Stats:
     """Call op(client, i) `total` times over `clients` threads; each thread may own state made by setup(client).
 
+    With `seconds`, threads stop taking new operations once that long has passed (`total` is then a cap):
+    a round of a fast operation lasts as long as one of a slow one, so neither is mostly ramp-up.
+    The clock starts when every thread has made its state, so setting up a client is not counted.
     Errors are counted, not raised, so one bad request does not lose a run; the report shows them.
     """
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     counter = iter(range(total))
+    ready = threading.Barrier(clients + 1)
+    deadline = [float("inf")]
 
     def worker(client: int) -> None:
-        state = setup(client) if setup else None
+        try:
+            state = setup(client) if setup else None
+        finally:
+            ready.wait()
         while True:
             with lock:
                 i = next(counter, None)
             if i is None:
                 return
             start = time.perf_counter()
+            if start >= deadline[0]:
+                return
             try:
                 op(state if setup else client, i)
             except Exception as exc:  # noqa: BLE001 - counted and shown; the run goes on
@@ -56,9 +68,13 @@ def run_concurrent(op: Callable[[int, int], None], *, total: int, clients: int, 
             with lock:
                 latencies.append(elapsed)
 
-    wall_start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        for f in [pool.submit(worker, c) for c in range(clients)]:
+        futures = [pool.submit(worker, c) for c in range(clients)]
+        ready.wait()
+        wall_start = time.perf_counter()
+        if seconds is not None:
+            deadline[0] = wall_start + seconds
+        for f in futures:
             f.result()
     return Stats.of(latencies, time.perf_counter() - wall_start, errors[0])
 

@@ -43,7 +43,7 @@ def measure(args: dict) -> dict:
     names = args["model_names"]
 
     def setup(c: int) -> dict:
-        return {"client": MlflowClient(uri), "c": c, "n": 0, "tmp": tempfile.mkdtemp(prefix="mlflow-dl-")}
+        return {"client": MlflowClient(uri), "c": c, "n": 0, "tmp": tempfile.mkdtemp(dir=downloads)}
 
     def create(state, i):
         state["client"].create_model_version(f"bench-create-{state['c']}", source=source, run_id=run_id)
@@ -67,9 +67,12 @@ def measure(args: dict) -> dict:
         state["client"].download_artifacts(run_id, "model/weights.bin", state["tmp"])
 
     ops = {"create": create, "alias": alias, "get_alias": get_alias, "search": search, "download": download}
-    if args.get("warmup"):  # not counted: the first requests pay for connections and the client's own setup
-        run_concurrent(ops[op], total=args["warmup"], clients=args["clients"], setup=setup)
-    stats = run_concurrent(ops[op], total=args["total"], clients=args["clients"], setup=setup)
+    with tempfile.TemporaryDirectory(prefix="mlflow-dl-") as downloads:
+        if args.get("warmup"):  # not counted: the first requests pay for connections and the client's own setup
+            run_concurrent(ops[op], total=args["warmup"], clients=args["clients"], setup=setup)
+        stats = run_concurrent(
+            ops[op], total=args["total"], seconds=args["seconds"], clients=args["clients"], setup=setup
+        )
     return stats.__dict__
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 
 import psycopg
@@ -124,7 +125,10 @@ def median_round(rounds: list[Stats]) -> Stats:
     return sorted(rounds, key=lambda s: s.ops_s)[len(rounds) // 2]
 
 
-def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=print) -> list[tuple[str, Stats, Stats]]:
+Row = tuple[str, Stats, Stats, str]  # operation, ours, MLflow's, every round's throughputs
+
+
+def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=print) -> list[Row]:
     """Each operation through our client, then through MLflow's, alternating, in this one run."""
     prepared = driver(mlflow_uri, op="prepare", file_bytes=FILE_BYTES)
     model_file = str(VAR / "model-1mib.bin")
@@ -134,9 +138,11 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         entity=TEAM, project=project_name(0), name="bench-download", path=model_file
     )
     download_ref = f"{TEAM}/{project_name(0)}/bench-download:{logged['version']}"
-    total = scale.mlflow_ops
+    total, seconds = scale.mlflow_ops, scale.mlflow_seconds
+    # Every create links an artifact version not linked before; a round takes as many as it has time for.
     to_link = refs.take_versions(WARMUP + total * ROUNDS)
-    offset = [0]  # where this round's artifact versions to link start in to_link
+    unlinked = iter(to_link)
+    lock = threading.Lock()
     names = [refs.model(i) for i in range(200)]
 
     def per_client(c: int) -> dict:
@@ -144,7 +150,9 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         return {"api": rc.Api(base_url=base_url, api_key=api_key), "c": c, "n": 0, "dest": VAR / f"dl-{c}"}
 
     def create(state, i):
-        state["api"].link(to_link[offset[0] + i], f"{TEAM}/model-registry/bench-create-{state['c']}")
+        with lock:
+            ref = next(unlinked)
+        state["api"].link(ref, f"{TEAM}/model-registry/bench-create-{state['c']}")
 
     def alias(state, i):
         state["n"] += 1
@@ -169,16 +177,17 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         # connections, prepared plans and caches, a client's for its sessions); then ROUNDS rounds each,
         # alternating, and the median round of each side is shown: other processes on a shared machine come
         # in bursts, and one burst should not decide a row.
-        offset[0] = 0
         run_concurrent(ours[op], total=WARMUP, clients=CLIENTS, setup=per_client)
         mine_rounds, their_rounds = [], []
-        for r in range(ROUNDS):
-            offset[0] = WARMUP + r * total
+        for _ in range(ROUNDS):
             settle()
-            mine_rounds.append(run_concurrent(ours[op], total=total, clients=CLIENTS, setup=per_client))
+            mine = run_concurrent(ours[op], total=total, seconds=seconds, clients=CLIENTS, setup=per_client)
+            mine_rounds.append(mine)
             settle()
             # Each driver is a new process, so each round warms MLflow's client (and server) up again.
-            their = driver(mlflow_uri, op=op, total=total, warmup=WARMUP, model_names=names, **prepared)
+            their = driver(
+                mlflow_uri, op=op, total=total, seconds=seconds, warmup=WARMUP, model_names=names, **prepared
+            )
             their_rounds.append(Stats(**their))
         mine, theirs = median_round(mine_rounds), median_round(their_rounds)
         ratio = mine.ops_s / theirs.ops_s if theirs.ops_s else float("nan")
@@ -186,7 +195,8 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         log(
             f"    {label}: ours {mine.ops_s:.1f} ops/s, MLflow {theirs.ops_s:.1f} ops/s, ×{ratio:.2f} (rounds {rounds})"
         )
-        results.append((label, mine, theirs))
+        results.append((label, mine, theirs, rounds))
+    refs.give_back(sum(1 for _ in unlinked))
     for c in range(CLIENTS):
         shutil.rmtree(VAR / f"dl-{c}", ignore_errors=True)
     return results

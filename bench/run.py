@@ -54,7 +54,8 @@ def fixture(scale, reuse: bool) -> dict:
     saved = VAR / f"fixture-{scale.name}.json"
     if reuse and saved.exists() and db_exists(REGISTRY_DB):
         log("  reusing the fixture of the previous run")
-        return json.loads(saved.read_text())
+        info = json.loads(saved.read_text())
+        return {**info, "next_free_version": fx.first_unlinked(info)}
     log(f"  building the {scale.name} fixture in {REGISTRY_DB}")
     db_recreate(REGISTRY_DB)
     call_command("migrate", verbosity=0)
@@ -142,31 +143,41 @@ def main(argv: list[str] | None = None) -> int:
                 "Side by side with MLflow",
                 [
                     "operation",
+                    "ours n",
                     "ours p50 ms",
                     "ours p95 ms",
                     "ours ops/s",
+                    "MLflow n",
                     "MLflow p50 ms",
                     "MLflow p95 ms",
                     "MLflow ops/s",
                     "ratio (ours / MLflow)",
+                    "errors (ours / MLflow)",
+                    "each round, ops/s (ours / MLflow)",
                 ],
                 [
                     [
                         label,
+                        str(a.n),
                         fmt(a.p50_ms),
                         fmt(a.p95_ms),
                         fmt(a.ops_s),
+                        str(b.n),
                         fmt(b.p50_ms),
                         fmt(b.p95_ms),
                         fmt(b.ops_s),
                         f"×{fmt(a.ops_s / b.ops_s if b.ops_s else float('nan'), 2)}",
+                        f"{a.errors} / {b.errors}",
+                        rounds,
                     ]
-                    for label, a, b in rows
+                    for label, a, b, rounds in rows
                 ],
                 note=f"Each through its own client against its own server ({WORKERS} workers each, PostgreSQL), "
-                f"8 concurrent clients, {scale.mlflow_ops} operations a round, alternating ours then MLflow's for "
-                f"{mlflow_side.ROUNDS} rounds after {mlflow_side.WARMUP} uncounted warm-up operations; each side's "
-                "median round is shown (by throughput, with that round's latencies). Rounds start on a quiet machine.",
+                f"8 concurrent clients; rounds of {fmt(scale.mlflow_seconds, 1)} s (at most {scale.mlflow_ops} "
+                "operations), "
+                f"alternating ours then MLflow's, {mlflow_side.ROUNDS} of each after {mlflow_side.WARMUP} uncounted "
+                "warm-up operations; each side's median round is shown (by throughput, with that round's latencies). "
+                "Each round starts on a quiet machine, its clock once every client is set up.",
             )
     if "pages" in args.only:
         log("  Pages (server time in-process, queries per request)")

@@ -19,6 +19,7 @@ TINY = Scale(
     page_samples=1,
     alert_samples=1,
     transfer_mib=1,
+    mlflow_seconds=0.5,
     mlflow_ops=1,
 )
 

@@ -93,3 +93,30 @@ def test_every_benchmarked_page_renders_within_a_fixed_query_budget(tiny_registr
         assert status == 200, label
         assert queries <= 16, f"{label}: {queries} queries"
         assert stats.n == 1
+
+
+def test_a_reused_fixture_hands_out_only_versions_no_link_points_at(tiny_registry):
+    from django.contrib.auth import get_user_model
+
+    from artifacts.models import ArtifactVersion, Entity
+    from bench.api_ops import Refs
+    from bench.fixture import first_unlinked
+    from registry.services import model_link
+
+    refs = Refs(TINY, tiny_registry)
+    taken = refs.take_versions(3)
+    refs.give_back(1)  # the last one was not linked after all
+    assert refs.next_free == tiny_registry["next_free_version"] + 2
+    # A run that stopped midway linked the first two but never wrote down how far it got.
+    user = get_user_model().objects.get(username="bench")
+    for vid in (tiny_registry["next_free_version"], tiny_registry["next_free_version"] + 1):
+        model_link(
+            artifact_version=ArtifactVersion.objects.get(pk=vid),
+            entity=Entity.objects.get(name="benchco"),
+            name="stopped-run",
+            user=user,
+        )
+    assert first_unlinked(tiny_registry) == tiny_registry["next_free_version"] + 2
+    assert Refs(TINY, {**tiny_registry, "next_free_version": first_unlinked(tiny_registry)}).take_versions(1) == [
+        taken[2]
+    ]
