@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -58,6 +59,7 @@ def fixture(scale, reuse: bool) -> dict:
         return {**info, "next_free_version": fx.first_unlinked(info)}
     log(f"  building the {scale.name} fixture in {REGISTRY_DB}")
     db_recreate(REGISTRY_DB)
+    shutil.rmtree(VAR / "blobs", ignore_errors=True)  # a new database: no row points at the old blobs
     call_command("migrate", verbosity=0)
     info = fx.build(scale, log=log)
     db_vacuum(REGISTRY_DB)

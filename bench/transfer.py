@@ -13,8 +13,7 @@ MIB = 1024 * 1024
 
 
 def make_file(path: str, mib: int) -> None:
-    if os.path.exists(path) and os.path.getsize(path) == mib * MIB:
-        return
+    """New random bytes each run: bytes a previous run sent are on the server already and would not be sent."""
     with open(path, "wb") as fh:
         for _ in range(mib):
             fh.write(os.urandom(MIB))
@@ -23,6 +22,7 @@ def make_file(path: str, mib: int) -> None:
 def run(base_url: str, api_key: str, server_pid: int, mib: int, log=print) -> dict:
     VAR.mkdir(parents=True, exist_ok=True)
     src = str(VAR / f"transfer-{mib}.bin")
+    src_rc = str(VAR / f"transfer-{mib}-rc.bin")
     copy = str(VAR / "transfer.copy")
     back = str(VAR / "transfer.download")
     make_file(src, mib)
@@ -48,11 +48,10 @@ def run(base_url: str, api_key: str, server_pid: int, mib: int, log=print) -> di
                 )
             )
         # Other bytes of the same size: the same file would be found on the server and not sent again.
-        src_rc = str(VAR / f"transfer-{mib}-rc.bin")
         make_file(src_rc, mib)
         real = real_client(base_url, api_key, server_pid, src_rc, name + "-rc")
     finally:
-        for path in (copy, back):
+        for path in (copy, back, src, src_rc):
             if os.path.exists(path):
                 os.unlink(path)
         shutil.rmtree(VAR / "client-cache", ignore_errors=True)

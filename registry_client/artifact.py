@@ -198,7 +198,7 @@ class LoggedArtifact:
 
 
 class _Reader:
-    """A file read in chunks for requests, with a length (so Content-Length is sent) and progress."""
+    """A file read in chunks for an upload, with a length (sent as Content-Length) and progress."""
 
     def __init__(self, path: str, size: int, bar: tqdm):
         self.fh = open(path, "rb")  # noqa: SIM115 (closed by the upload)
@@ -309,7 +309,7 @@ def _fetch(
     try:
         hasher = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, transport.request("GET", url, stream=True) as response:
-            for chunk in response.iter_content(CHUNK):
+            for chunk in response.stream(CHUNK):
                 hasher.update(chunk)
                 out.write(chunk)
                 bar.update(len(chunk))

@@ -1,5 +1,6 @@
 """The client's HTTP environment: a proxy from HTTP(S)_PROXY unless NO_PROXY names the host; ~/.netrc ignored."""
 
+import base64
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -14,8 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def forward_proxy():
-    """A real HTTP forward proxy on 127.0.0.1 that records the absolute URLs it is asked for."""
+    """A real HTTP forward proxy on 127.0.0.1 that records the absolute URLs it is asked for (and, in
+    `credentials`, the Proxy-Authorization each came with)."""
     seen: list[str] = []
+    credentials: list[str | None] = []
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -23,7 +26,9 @@ def forward_proxy():
 
         def do_GET(self):
             seen.append(self.path)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
+            credentials.append(self.headers.get("Proxy-Authorization"))
+            hop = ("host", "proxy-connection", "proxy-authorization")
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in hop}
             with requests.Session() as session:
                 session.trust_env = False
                 upstream = session.get(self.path, headers=headers)
@@ -35,12 +40,12 @@ def forward_proxy():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen, credentials
     server.shutdown()
 
 
 def test_requests_go_through_the_proxy_the_environment_names(client_env, member, monkeypatch, forward_proxy):
-    proxy, seen = forward_proxy
+    proxy, seen, credentials = forward_proxy
     client_env(member)
     monkeypatch.setenv("HTTP_PROXY", proxy)
     monkeypatch.delenv("NO_PROXY", raising=False)
@@ -52,7 +57,7 @@ def test_requests_go_through_the_proxy_the_environment_names(client_env, member,
 def test_no_proxy_sends_requests_for_that_host_straight_to_it(
     client_env, member, monkeypatch, forward_proxy, live_server
 ):
-    proxy, seen = forward_proxy
+    proxy, seen, credentials = forward_proxy
     client_env(member)
     monkeypatch.setenv("HTTP_PROXY", proxy)
     monkeypatch.setenv("NO_PROXY", urlsplit(live_server.url).hostname)
@@ -72,3 +77,42 @@ def test_a_netrc_entry_for_the_server_does_not_replace_the_api_key(
     monkeypatch.setenv("NETRC", str(netrc))
     client_env(member)
     assert rc.Api().viewer()["username"] == member.username
+
+
+def test_a_proxy_address_with_a_user_and_password_sends_them_to_the_proxy(
+    client_env, member, monkeypatch, forward_proxy
+):
+    proxy, seen, credentials = forward_proxy
+    client_env(member)
+    monkeypatch.setenv("HTTP_PROXY", proxy.replace("http://", "http://ci-bot:p%40ss@"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert rc.Api().viewer()["username"] == member.username
+    assert credentials == ["Basic " + base64.b64encode(b"ci-bot:p@ss").decode()]
+
+
+def test_a_redirect_is_not_followed_but_named(client_env, member, monkeypatch, live_server):
+    """A registry behind a proxy that redirects http:// to https:// would get a write sent again as a GET."""
+    sent: list[str] = []
+
+    class Redirect(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            sent.append(self.command)
+            self.send_response(301)
+            self.send_header("Location", live_server.url + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client_env(member)
+        monkeypatch.setenv("REGISTRY_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(rc.InvalidInput, match="redirects POST .* to 'http://.*Set REGISTRY_BASE_URL"):
+            rc.Api().create_registered_model("acme", "Redirected model")
+    finally:
+        server.shutdown()
+    assert sent == ["POST"]
