@@ -20,6 +20,9 @@ PASSWORD = "bench-password-not-secret"
 
 # Both servers get the same number of worker processes: the comparison is at equal workers.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # gunicorn threads per worker
+# gunicorn's --worker-class; with more than one thread gunicorn itself takes gthread for sync.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS") or ("gthread" if THREADS > 1 else "sync")
 CLIENTS = 8
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import django
 import psycopg
 
-from bench.config import CLIENTS, PG, WORKERS, Scale
+from bench.config import CLIENTS, PG, THREADS, WORKER_CLASS, WORKERS, Scale
 from bench.measure import Stats
 
 
@@ -53,7 +53,8 @@ def header(scale: Scale, mlflow_version: str, counts: dict[str, int]) -> list[st
         f"- Machine: {os.cpu_count()} cores, {_memory_gib():.0f} GiB memory, {_cpu_model()}",
         f"- Versions: Python {platform.python_version()}, Django {django.get_version()}, "
         f"PostgreSQL {_postgres_version()}, MLflow {mlflow_version}",
-        f"- Settings: scale `{scale.name}`; gunicorn {WORKERS} sync workers, MLflow server {WORKERS} workers; "
+        f"- Settings: scale `{scale.name}`; gunicorn {WORKERS} {WORKER_CLASS} workers of {THREADS} thread(s), "
+        f"`--preload`; MLflow server {WORKERS} workers; "
         f"{CLIENTS} concurrent clients; both servers on PostgreSQL on 127.0.0.1",
         "- Fixture: " + ", ".join(f"{n:,} {label}" for label, n in counts.items()),
         "",

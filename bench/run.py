@@ -87,9 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     key = info["api_key"]
     out: list[str] = []
     mlflow_version = "not run"
-    threads = int(os.environ.get("BENCH_THREADS", "1"))
 
-    with servers.gunicorn(WORKERS, threads) as server:
+    with servers.gunicorn() as server:
         log(f"  gunicorn on {server.url} (pid {server.pid})")
         if "api" in args.only:
             log("  API throughput and latency")

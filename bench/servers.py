@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.config import PG, REDIS_URL, REGISTRY_DB, ROOT, VAR, WORKERS
+from bench.config import PG, REDIS_URL, REGISTRY_DB, ROOT, THREADS, VAR, WORKER_CLASS, WORKERS
 
 
 def db_url(name: str) -> str:
@@ -115,7 +115,7 @@ class Server:
         self.stop()
 
 
-def gunicorn(workers: int = WORKERS, threads: int = 1) -> Server:
+def gunicorn(workers: int = WORKERS, threads: int = THREADS) -> Server:
     port = free_port()
     gunicorn_bin = Path(sys.executable).parent / "gunicorn"
     args = [
@@ -130,9 +130,9 @@ def gunicorn(workers: int = WORKERS, threads: int = 1) -> Server:
         "--timeout",
         "300",
         "--preload",
+        "--worker-class",
+        WORKER_CLASS,
     ]
-    if os.environ.get("BENCH_WORKER_CLASS"):
-        args += ["--worker-class", os.environ["BENCH_WORKER_CLASS"]]
     if os.environ.get("BENCH_ACCESS_LOG"):  # off by default: even to /dev/null each line is formatted
         args += ["--access-logfile", "-"]
     return Server("gunicorn", args, registry_env(), port).wait()
