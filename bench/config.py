@@ -18,9 +18,17 @@ TEAM = "benchco"
 USER = "bench"
 PASSWORD = "bench-password-not-secret"
 
+
 # Both servers get the same number of worker processes: the comparison is at equal workers.
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # gunicorn threads per worker
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"bench: error: {name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+WORKERS = _count("BENCH_WORKERS", 4)
+THREADS = _count("BENCH_THREADS", 1)  # gunicorn threads per worker
 # gunicorn's --worker-class; with more than one thread gunicorn itself takes gthread for sync.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS") or ("gthread" if THREADS > 1 else "sync")
 CLIENTS = 8

@@ -23,6 +23,16 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def holds(info: dict) -> bool:
+    """Whether the database holds the fixture `info` describes (the other scale's run writes the same one)."""
+    from artifacts.models import ApiKey, ArtifactVersion
+    from artifacts.services import hash_api_key
+
+    versions = ArtifactVersion.objects.filter(pk__lte=info["n_versions"] + 1).count()
+    key = ApiKey.objects.filter(hashed_key=hash_api_key(info["api_key"]), revoked_at__isnull=True).exists()
+    return key and versions == info["n_versions"] + 1
+
+
 def first_unlinked(info: dict) -> int:
     """The first fixture artifact version no link points at yet, also after a run that stopped midway."""
     from registry.models import ModelVersion

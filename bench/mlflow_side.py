@@ -115,7 +115,7 @@ OPS = [
     ("create", "create a version"),
     ("alias", "set an alias"),
     ("get_alias", "get a version by alias"),
-    ("search", "search registered models, 2 pages of 50"),
+    ("search", "search registered models by name, up to 2 pages of 50"),
     ("download", "download a 1 MiB model file"),
 ]
 
@@ -162,9 +162,10 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
         state["api"].model_version(TEAM, names[i % len(names)], "production")
 
     def search(state, i):
+        # The next page only when this one is full, as MLflow's client gets a next-page token only then.
         family = FAMILIES[i % len(FAMILIES)]
-        state["api"].registered_models(TEAM, query=family, limit=50)
-        state["api"].registered_models(TEAM, query=family, limit=50, offset=50)
+        if len(state["api"].registered_models(TEAM, query=family, limit=50)) == 50:
+            state["api"].registered_models(TEAM, query=family, limit=50, offset=50)
 
     def download(state, i):
         # Resolve the reference, stream the file, check its sha256; no cache, as MLflow keeps none.

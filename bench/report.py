@@ -37,13 +37,26 @@ def _postgres_version() -> str:
 
 
 def _git_commit() -> str:
+    """The commit measured, and whether the tree had changes on top of it (then it is not that commit)."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
+        status = ["git", "status", "--porcelain", "--untracked-files=no"]
+        changes = subprocess.run(status, capture_output=True, text=True)
     except OSError:
         return "unknown"
+    return commit.strip() + (" with uncommitted changes" if changes.stdout.strip() else "")
 
 
-def header(scale: Scale, mlflow_version: str, counts: dict[str, int]) -> list[str]:
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def header(scale: Scale, mlflow_version: str | None, counts: dict[str, int]) -> list[str]:
     import os
 
     lines = [
@@ -52,11 +65,13 @@ def header(scale: Scale, mlflow_version: str, counts: dict[str, int]) -> list[st
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {_git_commit()}",
         f"- Machine: {os.cpu_count()} cores, {_memory_gib():.0f} GiB memory, {_cpu_model()}",
         f"- Versions: Python {platform.python_version()}, Django {django.get_version()}, "
-        f"PostgreSQL {_postgres_version()}, MLflow {mlflow_version}",
+        f"PostgreSQL {_postgres_version()}, gunicorn {_version('gunicorn')}, Celery {_version('celery')}, "
+        f"MLflow {mlflow_version or 'not run'}",
         f"- Settings: scale `{scale.name}`; gunicorn {WORKERS} {WORKER_CLASS} workers of {THREADS} thread(s), "
-        f"`--preload`; MLflow server {WORKERS} workers; "
-        f"{CLIENTS} concurrent clients; both servers on PostgreSQL on 127.0.0.1",
-        "- Fixture: " + ", ".join(f"{n:,} {label}" for label, n in counts.items()),
+        "`--preload`"
+        + (f"; MLflow server {WORKERS} workers" if mlflow_version else "")
+        + f"; {CLIENTS} concurrent clients; on PostgreSQL on 127.0.0.1",
+        "- Fixture, as built: " + ", ".join(f"{n:,} {label}" for label, n in counts.items()),
         "",
     ]
     return lines

@@ -4,10 +4,13 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 
-from bench.config import FULL, QUICK, REGISTRY_DB, RESULTS, VAR, WORKERS
+import psycopg
+
+from bench.config import FULL, PG, QUICK, REGISTRY_DB, RESULTS, VAR, WORKERS
 from bench.servers import db_exists, db_recreate, db_vacuum, registry_env
 
 SECTIONS = ["api", "bytes", "pages", "alerts", "mlflow"]
@@ -37,14 +40,36 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.only) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    if not args.only:
+        parser.error(f"--only names no section; choose from {', '.join(SECTIONS)}")
+    # Checked now, not after a run of many minutes whose results would then be on stdout only.
+    args.output = os.path.abspath(args.output)
+    if os.path.isdir(args.output):
+        parser.error(f"--output {args.output} is a folder; give the path of the markdown file to write")
+    try:
+        os.makedirs(os.path.dirname(args.output), exist_ok=True)
+        with open(args.output, "a"):
+            pass
+    except OSError as exc:
+        parser.error(f"--output {args.output} cannot be written: {exc.strerror}")
     return args
 
 
 def setup_django() -> None:
     os.environ.update(registry_env())
     import django
+    from django.core.management import call_command
 
     django.setup()
+    # The servers serve static files as in production (and whitenoise warns at every start without them).
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def links_needed(scale) -> int:
+    """Artifact versions a run may link, each once: the API section's links and the side-by-side creates."""
+    from bench import mlflow_side
+
+    return scale.ops + mlflow_side.WARMUP + mlflow_side.ROUNDS * scale.mlflow_ops
 
 
 def fixture(scale, reuse: bool) -> dict:
@@ -54,9 +79,14 @@ def fixture(scale, reuse: bool) -> dict:
 
     saved = VAR / f"fixture-{scale.name}.json"
     if reuse and saved.exists() and db_exists(REGISTRY_DB):
-        log("  reusing the fixture of the previous run")
         info = json.loads(saved.read_text())
-        return {**info, "next_free_version": fx.first_unlinked(info)}
+        if not fx.holds(info):
+            log(f"  {REGISTRY_DB} does not hold the {scale.name} fixture of the previous run (another scale since?)")
+        elif fx.first_unlinked(info) + links_needed(scale) > scale.versions:
+            log("  the previous runs linked nearly every artifact version of the fixture: building it again")
+        else:
+            log("  reusing the fixture of the previous run")
+            return {**info, "next_free_version": fx.first_unlinked(info)}
     log(f"  building the {scale.name} fixture in {REGISTRY_DB}")
     db_recreate(REGISTRY_DB)
     shutil.rmtree(VAR / "blobs", ignore_errors=True)  # a new database: no row points at the old blobs
@@ -69,8 +99,25 @@ def fixture(scale, reuse: bool) -> dict:
     return info
 
 
+def _stopped(signum, frame) -> None:
+    # As Ctrl-C does: every `with` around a server stops it (a cancelled CI job or `timeout` sends SIGTERM).
+    raise SystemExit(f"bench: stopped by signal {signum}; its servers were stopped")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        return run(args)
+    except psycopg.OperationalError as exc:
+        print(f"bench: error: PostgreSQL at {PG} (BENCH_PG): {str(exc).strip()}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # a server that did not start, a driver that failed: the message says which
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace) -> int:
     scale = QUICK if args.quick else FULL
     VAR.mkdir(parents=True, exist_ok=True)
     setup_django()
@@ -86,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     refs = api_ops.Refs(scale, info)
     key = info["api_key"]
     out: list[str] = []
-    mlflow_version = "not run"
+    mlflow_version = None
 
     with servers.gunicorn() as server:
         log(f"  gunicorn on {server.url} (pid {server.pid})")
@@ -96,29 +143,34 @@ def main(argv: list[str] | None = None) -> int:
             out += report.stats_table(
                 "API throughput and latency",
                 rows,
-                note=f"8 concurrent clients over HTTP against gunicorn ({WORKERS} workers); {scale.ops} requests each.",
+                note=f"8 concurrent clients over HTTP against gunicorn ({WORKERS} workers); "
+                f"{scale.ops} requests per operation.",
             )
         if "bytes" in args.only:
             log(f"  Bytes: {scale.transfer_mib} MiB through the client")
             t = transfer.run(server.url, key, server.pid, scale.transfer_mib, log=log)
             out += report.table(
                 f"Bytes: a {t['mib']} MiB file",
-                ["what", "MB/s", "vs ceiling", "server peak RSS growth MiB"],
+                ["what", "MB/s", "vs ceiling", "server peak RSS MiB", "server peak RSS growth MiB"],
                 [
-                    ["`cp`", fmt(t["cp_mbs"], 0), "", ""],
-                    ["`sha256sum`", fmt(t["sha_mbs"], 0), "", ""],
-                    ["ceiling: `cp` + `sha256sum` in sequence", fmt(t["ceiling_mbs"], 0), "1.00", ""],
+                    ["`cp`", fmt(t["cp_mbs"], 0), "", "", ""],
+                    ["`sha256sum`", fmt(t["sha_mbs"], 0), "", "", ""],
+                    ["ceiling: `cp` + `sha256sum` in sequence", fmt(t["ceiling_mbs"], 0), "1.00", "", ""],
                     *[
                         [
                             label,
                             fmt(t[f"{key}_mbs"], 0),
                             fmt(t[f"{key}_mbs"] / t["ceiling_mbs"], 2),
+                            fmt(t[f"{key}_peak_mib"], 0),
                             fmt(t[f"{key}_growth_mib"], 0),
                         ]
                         for label, key in TRANSFER_ROWS
                     ],
                 ],
-                note="Growth is the largest rise in one gunicorn worker's RSS, sampled from /proc every 20 ms.",
+                note="Peak is the largest RSS of one gunicorn worker during the transfer, growth its largest rise "
+                "over that worker's RSS before it; sampled from /proc every 20 ms. `sha256sum` is coreutils', "
+                "slower here than the hashlib (OpenSSL) the client and server use, so the ceiling is the issue's "
+                "definition rather than the machine's limit.",
             )
         if "alerts" in args.only:
             if alerts.available():
@@ -195,7 +247,6 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(report.header(scale, mlflow_version, info["counts"]) + out)
     text += f"\nTotal bench time: {time.perf_counter() - started:.0f}s.\n"
     print("\n" + text)
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as fh:
         fh.write(text)
     return 0

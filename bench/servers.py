@@ -40,11 +40,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_port(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 120, log_path: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before listening; see its log")
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before listening; see {log_path}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -92,7 +92,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def wait(self, timeout: float = 120) -> "Server":
-        wait_port(self.port, self.proc, timeout)
+        """Until it listens; a server that never does (or an interrupt meanwhile) is stopped, not left behind."""
+        try:
+            wait_port(self.port, self.proc, timeout, self.log_path)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:

@@ -102,4 +102,6 @@ def real_client(base_url: str, api_key: str, server_pid: int, src: str, name: st
         "rc_download_mbs": size_mb / down_s,
         "rc_upload_growth_mib": up_mem.growth_mib,
         "rc_download_growth_mib": down_mem.growth_mib,
+        "rc_upload_peak_mib": up_mem.peak_mib,
+        "rc_download_peak_mib": down_mem.peak_mib,
     }

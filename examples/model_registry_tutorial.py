@@ -18,8 +18,10 @@ Needs scikit-learn, skl2onnx and onnxruntime besides the client; nothing is down
 """
 
 import argparse
+import atexit
 import csv
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -33,8 +35,11 @@ SEED = 7
 
 
 def scratch(prefix: str) -> str:
-    """A fresh folder for a download: not the working directory, which may be anyone's checkout."""
-    return tempfile.mkdtemp(prefix=prefix)
+    """A fresh folder for files to log or download: not the working directory, which may be anyone's
+    checkout; removed when the tutorial ends."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def write_pgm(path: Path, image: np.ndarray) -> None:
@@ -56,7 +61,7 @@ def log_dataset(args) -> None:
     rng = np.random.default_rng(SEED)
     splits = rng.choice(["train", "validation", "test"], size=len(digits.target), p=[0.6, 0.2, 0.2])
     with rc.init(entity=args.entity, project=args.project, job_type="log_datasets") as run:
-        folder = Path(tempfile.mkdtemp(prefix="digits-"))
+        folder = Path(scratch("digits-"))
         (folder / "images").mkdir()
         with open(folder / "index.csv", "w", newline="") as fh:
             writer = csv.writer(fh)
@@ -113,7 +118,7 @@ def train(args) -> str:
             accuracy = float(clf.score(x_val, y_val))
             loss = float(log_loss(y_val, clf.predict_proba(x_val), labels=classes))
             onnx_model = to_onnx(clf, x_train[:1].astype(np.float32), options={id(clf): {"zipmap": False}})
-            folder = Path(tempfile.mkdtemp(prefix="ckpt-"))
+            folder = Path(scratch("ckpt-"))
             (folder / "model.onnx").write_bytes(onnx_model.SerializeToString())
             checkpoint = rc.Artifact(
                 f"digits-{run.id}",

@@ -3,6 +3,7 @@
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -12,7 +13,9 @@ from tests import support
 
 @pytest.fixture(scope="session")
 def _test_var_dir():
-    return tempfile.mkdtemp(prefix="registry-test-")
+    folder = tempfile.mkdtemp(prefix="registry-test-")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import os
 import zipfile
 
 import pytest
+from django.test import Client
 
 from artifacts.models import ApiKey, ArtifactVersion, Blob, Run, RunInput
 
@@ -245,3 +246,12 @@ def test_an_unknown_api_address_answers_json_404(api_as, member):
     response = api_as(member).get("/no-such-thing")
     assert response.status_code == 404
     assert response.json() == {"detail": "No API endpoint at /api/v1/no-such-thing."}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_an_unknown_api_address_answers_json_404_not_the_csrf_page(method, key_for, member):
+    # A model name with an encoded slash decodes to a path no endpoint has.
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {key_for(member)}")
+    response = getattr(client, method)("/api/v1/registry/acme/models/a%2Fb/versions", "{}", "application/json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint at /api/v1/registry/acme/models/a/b/versions."}

@@ -120,3 +120,12 @@ def test_a_reused_fixture_hands_out_only_versions_no_link_points_at(tiny_registr
     assert Refs(TINY, {**tiny_registry, "next_free_version": first_unlinked(tiny_registry)}).take_versions(1) == [
         taken[2]
     ]
+
+
+def test_a_fixture_is_reused_only_where_the_database_holds_it(tiny_registry):
+    from bench.fixture import holds
+
+    assert holds(tiny_registry)
+    # The other scale's fixture, or one built again since (its API key is new), is not this one.
+    assert not holds({**tiny_registry, "n_versions": tiny_registry["n_versions"] * 20})
+    assert not holds({**tiny_registry, "api_key": "rk_from-an-earlier-build"})
