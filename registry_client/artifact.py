@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tqdm import tqdm
+from urllib3 import BaseHTTPResponse
 
 from registry_client.config import cache_dir
 from registry_client.errors import ChecksumMismatch, InvalidInput
@@ -300,29 +301,42 @@ def fetch_blob(transport: Transport, artifact: LoggedArtifact, entry: dict, bar:
 def _fetch(
     transport: Transport, artifact: LoggedArtifact, entry: dict, dest: Path, bar: tqdm, mode: int | None = None
 ) -> None:
-    """Stream one file into a temporary file beside `dest`, check its sha256, then rename it to `dest`."""
+    """Stream one file into a temporary file beside `dest`, check its sha256, then rename it to `dest`.
+
+    A body that breaks off midway is asked for again by the transport; each attempt writes a fresh
+    temporary file and removes it when it fails, so only a whole, verified file is ever left.
+    """
     digest = entry["digest"]
     path = "/".join(q(p) for p in entry["path"].split("/"))
     url = f"/projects/{q(artifact.entity)}/{q(artifact.project)}/artifacts/{q(artifact.name)}"
     url += f"/versions/{artifact.version}/files/{path}"
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-")
-    try:
-        hasher = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, transport.request("GET", url, stream=True) as response:
-            for chunk in response.stream(CHUNK):
-                hasher.update(chunk)
-                out.write(chunk)
-                bar.update(len(chunk))
-        if hasher.hexdigest() != digest:
-            raise ChecksumMismatch(
-                f"{artifact.ref} {entry['path']}: the bytes received hash to {hasher.hexdigest()}, not {digest}."
-            )
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    def receive(response: BaseHTTPResponse) -> None:
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-")
+        received = 0
+        try:
+            hasher = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out:
+                for chunk in response.stream(CHUNK):
+                    hasher.update(chunk)
+                    out.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+            if hasher.hexdigest() != digest:
+                raise ChecksumMismatch(
+                    f"{artifact.ref} {entry['path']}: the bytes received hash to {hasher.hexdigest()}, not {digest}."
+                )
+            if mode is not None:
+                os.chmod(tmp, mode)
+            os.replace(tmp, dest)
+        except BaseException:
+            bar.update(-received)  # a retry counts the file from its start again
+            raise
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    transport.request("GET", url, read=receive)
 
 
 def download_version(transport: Transport, artifact: LoggedArtifact, root: Path, *, cache: bool = True) -> None:

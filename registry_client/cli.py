@@ -14,7 +14,7 @@ from registry_client.config import Settings, load_settings, save_login
 from registry_client.errors import InvalidInput, RegistryError
 from registry_client.registry import Api
 from registry_client.run import commit_version_with_upload, sync
-from registry_client.transport import Transport
+from registry_client.transport import Transport, check_base_url
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +59,7 @@ def _split(project: str) -> tuple[str, str]:
 
 
 def _login(args) -> None:
+    check_base_url(args.host, named="--host")  # before the key is asked for, and before anything is stored
     key = args.key or os.environ.get("REGISTRY_API_KEY") or getpass.getpass("API key: ")
     transport = Transport(Settings(base_url=args.host.rstrip("/"), api_key=key.strip()), retries=1)
     me = transport.json("GET", "/viewer")  # refuse to store a key the server does not accept

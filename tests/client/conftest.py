@@ -1,6 +1,12 @@
 """The real client against pytest-django's live server (real HTTP, PostgreSQL): keys, environment, folders."""
 
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
+import requests
 
 
 @pytest.fixture
@@ -31,3 +37,87 @@ def write(tmp_path):
         return str(path)
 
     return make
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]):
+    """Run `handler` on a free port of 127.0.0.1 until the test ends; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Breaker:
+    url: str = ""
+    breaks: int = 0  # how many downloads of a file to break off, before answering whole
+    framing: str = "content-length"  # how a broken answer announces its body: "content-length" or "chunked"
+    downloads: list[str] = field(default_factory=list)  # each file download asked for, by path
+
+
+@pytest.fixture
+def breaking_registry(live_server):
+    """A real HTTP server in front of the live server that sends only the first half of a file download and
+    hangs up, `breaks` times: with the whole Content-Length announced, or as chunks without the last one."""
+    state = Breaker()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _forward(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            with requests.Session() as session:
+                session.trust_env = False
+                upstream = session.request(self.command, live_server.url + self.path, data=body, headers=headers)
+            content = upstream.content
+            broken = False
+            if "/files/" in self.path:
+                state.downloads.append(self.path)
+                broken = len(state.downloads) <= state.breaks
+            self.send_response(upstream.status_code)
+            self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/octet-stream"))
+            half = content[: len(content) // 2]
+            if broken and state.framing == "chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
+            else:
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(half if broken else content)
+
+        do_GET = do_POST = do_PUT = _forward
+
+    with serve(Handler) as url:
+        state.url = url
+        yield state
+
+
+@pytest.fixture
+def refusing_proxy():
+    """A real HTTP proxy that answers every request, and every CONNECT, with 407; yields its URL and the
+    Proxy-Authorization of each request it was sent."""
+    credentials: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            credentials.append(self.headers.get("Proxy-Authorization"))
+            self.send_response(407, "Proxy Authentication Required")
+            self.send_header("Proxy-Authenticate", 'Basic realm="proxy"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_CONNECT = do_GET
+
+    with serve(Handler) as url:
+        yield url, credentials

@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -110,13 +111,72 @@ def test_the_client_imports_without_django():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode == 0
 
 
-def test_a_base_url_without_a_scheme_is_a_clear_error_with_exit_2(client_env, member, monkeypatch):
+@pytest.mark.parametrize(
+    "base_url, problem",
+    [
+        ("{host}", "it must start with http:// or https://"),
+        ("ftp://{host}", "it must start with http:// or https://"),
+        ("http://[::1", "Invalid IPv6 URL"),
+    ],
+)
+def test_a_base_url_the_client_cannot_use_is_a_clear_error_with_exit_2(
+    client_env, member, monkeypatch, base_url, problem
+):
     client_env(member)
-    monkeypatch.setenv("REGISTRY_BASE_URL", os.environ["REGISTRY_BASE_URL"].replace("http://", ""))
+    base_url = base_url.format(host=urlsplit(os.environ["REGISTRY_BASE_URL"]).netloc)
+    monkeypatch.setenv("REGISTRY_BASE_URL", base_url)
     result = registry("artifact", "ls", "acme/nature")
     assert result.returncode == 2
-    assert result.stderr.startswith("registry: error: Cannot send GET")
-    assert "Traceback" not in result.stderr
+    assert result.stderr == (
+        f"registry: error: Cannot use {base_url!r} as the registry's address: {problem}. "
+        "Check REGISTRY_BASE_URL (an address such as https://registry.example.com).\n"
+    )
+
+
+def test_login_to_a_host_without_a_scheme_names_the_host_option_and_stores_nothing(
+    client_env, member, tmp_path, monkeypatch
+):
+    key = client_env(member)
+    monkeypatch.delenv("REGISTRY_BASE_URL")
+    monkeypatch.delenv("REGISTRY_API_KEY")
+    result = registry("login", "--host", "127.0.0.1:8000", "--key", key)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "registry: error: Cannot use '127.0.0.1:8000' as the registry's address: it must start with http:// or "
+        "https://. Check --host (an address such as https://registry.example.com).\n"
+    )
+    assert not (tmp_path / "config" / "config.json").exists()
+
+
+def test_a_download_that_keeps_breaking_off_exits_7_and_leaves_no_file(
+    client_env, member, log_model, breaking_registry, monkeypatch, tmp_path
+):
+    log_model(os.urandom(64 * 1024))
+    client_env(member)
+    monkeypatch.setenv("REGISTRY_BASE_URL", breaking_registry.url)
+    breaking_registry.breaks = 100
+    result = registry("artifact", "get", "acme/nature/nature-ckpt:v0", "--root", str(tmp_path / "out"))
+    assert result.returncode == 7
+    assert result.stderr.startswith(
+        f"registry: error: The registry at {breaking_registry.url} broke off its answer to GET /projects/acme/"
+        "nature/artifacts/nature-ckpt/versions/v0/files/model.onnx midway, 5 times: "
+    )
+    assert [p for folder in ("out", "cache") for p in (tmp_path / folder).rglob("*") if p.is_file()] == []
+
+
+def test_a_proxy_refusing_the_credentials_exits_3_without_printing_the_password(
+    client_env, member, monkeypatch, refusing_proxy
+):
+    proxy, credentials = refusing_proxy
+    client_env(member)
+    monkeypatch.setenv("HTTP_PROXY", proxy.replace("http://", "http://ci-bot:hunter2@"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = registry("artifact", "ls", "acme/nature")
+    assert result.returncode == 3
+    assert "refused the credentials (HTTP 407 Proxy Authentication Required)" in result.stderr
+    assert "check the user:password in HTTP_PROXY" in result.stderr
+    assert "hunter2" not in result.stderr
 
 
 def test_getting_into_a_folder_that_cannot_be_made_is_exit_2(client_env, project, member, write):

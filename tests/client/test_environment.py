@@ -1,6 +1,7 @@
 """The client's HTTP environment: a proxy from HTTP(S)_PROXY unless NO_PROXY names the host; ~/.netrc ignored."""
 
 import base64
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -9,8 +10,17 @@ import pytest
 import requests
 
 import registry_client as rc
+from registry_client.transport import _bypasses_proxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_settings_of_this_machine(monkeypatch):
+    # Each test names the proxy settings it means; the machine's own must not decide where requests go.
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -116,3 +126,92 @@ def test_a_redirect_is_not_followed_but_named(client_env, member, monkeypatch, l
     finally:
         server.shutdown()
     assert sent == ["POST"]
+
+
+@pytest.mark.parametrize("address", ["{host}", "alice:s3cr%25t@{host}"])
+def test_a_proxy_address_without_a_scheme_is_an_http_proxy(client_env, member, monkeypatch, forward_proxy, address):
+    proxy, seen, credentials = forward_proxy
+    client_env(member)
+    monkeypatch.setenv("HTTP_PROXY", address.format(host=urlsplit(proxy).netloc))
+    assert rc.Api().viewer()["username"] == member.username
+    assert [urlsplit(url).path for url in seen] == ["/api/v1/viewer"]
+    assert credentials == [None if "@" not in address else "Basic " + base64.b64encode(b"alice:s3cr%t").decode()]
+
+
+def test_a_socks_proxy_is_refused_naming_its_variable_but_not_its_password(client_env, member, monkeypatch):
+    client_env(member)
+    monkeypatch.setenv("ALL_PROXY", "socks5://alice:hunter2@127.0.0.1:1080")
+    with pytest.raises(rc.InvalidInput, match=r"^ALL_PROXY names a socks5:// proxy, .*PySocks") as error:
+        rc.Api()
+    assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "host, no_proxy, through_the_proxy",
+    [
+        ("127.0.0.1", "127.0.0.0/8", False),
+        ("127.0.0.1", "example.com, 10.0.0.0/8", True),
+        ("127.0.0.1", "127.0.0.1", False),
+        ("localhost", "localhost:{port}", False),
+        ("localhost", "LocalHost:{port}", False),
+        ("localhost", "localhost:1", True),
+        ("localhost", "*", False),
+    ],
+)
+def test_no_proxy_sends_requests_straight_to_an_address_it_names(
+    client_env, member, monkeypatch, forward_proxy, live_server, host, no_proxy, through_the_proxy
+):
+    proxy, seen, credentials = forward_proxy
+    client_env(member)
+    port = urlsplit(live_server.url).port
+    monkeypatch.setenv("REGISTRY_BASE_URL", f"http://{host}:{port}")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", no_proxy.format(port=port))
+    assert rc.Api().viewer()["username"] == member.username
+    assert len(seen) == (1 if through_the_proxy else 0)
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize(
+    "url, no_proxy, bypassed",
+    [
+        ("https://registry.example.com", "example.com", True),
+        ("https://registry.example.com", ".EXAMPLE.com", True),
+        ("https://example.com", ".example.com", True),
+        ("https://registry.example.com", "registry.example.com:443", True),
+        ("https://registry.example.com", "registry.example.com:8443", False),
+        ("https://notexample.com", "example.com", False),
+        ("http://[::1]:8000", "::1", True),
+        ("http://[::1]:8000", "[::1]:8000", True),
+        ("http://[fd00::5]", "fd00::/8", True),
+        ("http://10.1.2.3", "10.0.0.0/8", True),
+        ("http://10.1.2.3", "10.0.0.0/8:8000", False),
+        ("http://10.1.2.3", "10.1.2.3.example.com", False),
+    ],
+)
+def test_no_proxy_names_hosts_domains_ports_and_ip_ranges(url, no_proxy, bypassed):
+    assert _bypasses_proxy(urlsplit(url), no_proxy) is bypassed
+
+
+@pytest.mark.parametrize(
+    "variable, base_url",
+    [
+        ("HTTP_PROXY", None),  # an http:// registry: the proxy answers the request itself with 407
+        ("HTTPS_PROXY", "https://127.0.0.1:9"),  # an https:// registry: the proxy refuses the CONNECT tunnel
+    ],
+)
+def test_a_proxy_refusing_the_credentials_says_so_without_the_password(
+    client_env, member, monkeypatch, refusing_proxy, variable, base_url
+):
+    proxy, credentials = refusing_proxy
+    client_env(member)
+    if base_url:
+        monkeypatch.setenv("REGISTRY_BASE_URL", base_url)
+    monkeypatch.setenv(variable, proxy.replace("http://", "http://ci-bot:hunter2@"))
+    with pytest.raises(rc.NotAuthenticated) as error:
+        rc.Api().viewer()
+    assert str(error.value) == (
+        f"The proxy {urlsplit(proxy).netloc} refused the credentials (HTTP 407 Proxy Authentication Required): "
+        f"check the user:password in {variable} (http://user:password@proxy:3128)."
+    )
+    assert credentials == ["Basic " + base64.b64encode(b"ci-bot:hunter2").decode()]  # asked once, not retried
