@@ -287,15 +287,26 @@ def _cached_blob(digest: str) -> Path:
     return cache_dir() / "blobs" / "sha256" / digest[:2] / digest
 
 
-def fetch_blob(transport: Transport, artifact: LoggedArtifact, entry: dict, bar: tqdm) -> Path:
-    """The verified blob in the local cache, downloading it when absent. Never leaves a partial file there."""
+def fetch_blob(transport: Transport, artifact: LoggedArtifact, entry: dict, bar: tqdm) -> tuple[Path, bool]:
+    """The blob in the local cache, downloading (and verifying) it when absent; and whether it was there
+    already (then only its size was checked). Never leaves a partial file in the cache."""
     cached = _cached_blob(entry["digest"])
     if cached.exists() and cached.stat().st_size == entry["size"]:
         bar.update(entry["size"] or 0)
-        return cached
+        return cached, True
     cached.parent.mkdir(parents=True, exist_ok=True)
     _fetch(transport, artifact, entry, cached, bar)
-    return cached
+    return cached, False
+
+
+def _copy_hashing(src: Path, dest: str) -> str:
+    """Copy src to dest; the sha256 of what was copied."""
+    hasher = hashlib.sha256()
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+        while chunk := fin.read(CHUNK):
+            hasher.update(chunk)
+            fout.write(chunk)
+    return hasher.hexdigest()
 
 
 def _fetch(
@@ -369,12 +380,19 @@ def _place(transport: Transport, artifact: LoggedArtifact, entry: dict, target: 
     if not cache:
         _fetch(transport, artifact, entry, target, bar, mode=_FILE_MODE)
         return
-    cached = fetch_blob(transport, artifact, entry, bar)
+    cached, was_cached = fetch_blob(transport, artifact, entry, bar)
     # Copy (not link) so editing the downloaded file cannot corrupt the cache; rename so it is whole or absent.
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
     os.close(fd)
     try:
-        shutil.copyfile(cached, tmp)
+        if not was_cached:
+            shutil.copyfile(cached, tmp)  # verified as it arrived, a moment ago
+        elif _copy_hashing(cached, tmp) != entry["digest"]:
+            # The cached file changed on disk since it was verified (a disk error, an edit): fetch it again.
+            cached.unlink(missing_ok=True)
+            bar.update(-(entry["size"] or 0))
+            cached, _ = fetch_blob(transport, artifact, entry, bar)
+            shutil.copyfile(cached, tmp)
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a downloaded file gets the usual mode
         os.replace(tmp, target)
     finally:

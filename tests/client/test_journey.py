@@ -258,3 +258,16 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_cached_file_changed_on_disk_is_fetched_again_not_handed_out(client_env, log_model, member, tmp_path):
+    version = log_model(b"weights of the model")
+    digest = version.entries.get().digest
+    client_env(member)
+    api = rc.Api()
+    api.artifact("acme/nature/nature-ckpt:v0").download(root="first")
+    (cached,) = [p for p in (tmp_path / "cache").rglob(digest)]
+    cached.write_bytes(b"WEIGHTS OF THE MODEL")  # same size, other bytes: a disk error, an edit by hand
+    root = api.artifact("acme/nature/nature-ckpt:v0").download(root="second")
+    assert Path(root, "model.onnx").read_bytes() == b"weights of the model"
+    assert cached.read_bytes() == b"weights of the model"  # the cache holds the right bytes again
