@@ -51,6 +51,19 @@ def serve(handler: type[BaseHTTPRequestHandler]):
         server.server_close()
 
 
+def read_body(handler: BaseHTTPRequestHandler) -> bytes | None:
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else None
+
+
+def relay(handler: BaseHTTPRequestHandler, upstream: str, body: bytes | None) -> requests.Response:
+    """Send the request a test server received on to `upstream`: same method, path, headers and body."""
+    headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "content-length")}
+    with requests.Session() as session:
+        session.trust_env = False
+        return session.request(handler.command, upstream + handler.path, data=body, headers=headers)
+
+
 @dataclass
 class Breaker:
     url: str = ""
@@ -70,12 +83,7 @@ def breaking_registry(live_server):
             pass
 
         def _forward(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            with requests.Session() as session:
-                session.trust_env = False
-                upstream = session.request(self.command, live_server.url + self.path, data=body, headers=headers)
+            upstream = relay(self, live_server.url, read_body(self))
             content = upstream.content
             broken = False
             if "/files/" in self.path:

@@ -6,12 +6,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 
 import registry_client as rc
 from artifacts.models import ArtifactVersion
 from registry_client.config import load_settings
 from registry_client.transport import Transport
+from tests.client.conftest import read_body, relay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,8 +27,7 @@ def flaky_proxy(live_server):
             pass
 
         def _forward(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
+            body = read_body(self)  # read even when refused, so the client is not cut off mid-send
             if self.command == "PUT" and self.path not in failed_once:
                 failed_once.add(self.path)
                 seen.append((self.path, 503))
@@ -36,8 +35,7 @@ def flaky_proxy(live_server):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            upstream = requests.request(self.command, live_server.url + self.path, data=body, headers=headers)
+            upstream = relay(self, live_server.url, body)
             seen.append((self.path, upstream.status_code))
             self.send_response(upstream.status_code)
             for key in ("Content-Type", "ETag"):
