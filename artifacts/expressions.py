@@ -100,9 +100,7 @@ class JoinedRows:
 
     def first(self, params: list) -> tuple[dict[str, models.Model | None], dict] | None:
         """(instances by alias, None where a LEFT JOIN found nothing; extra values by name) of the first row."""
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
+        row = fetch_one(self.sql, params)
         return None if row is None else self._build(row)
 
     def all(self, params: list) -> list[tuple[dict[str, models.Model | None], dict]]:
@@ -147,9 +145,7 @@ def insert(instance: models.Model) -> models.Model:
     """
     sql, fields = _insert_statement(type(instance))
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
+    instance.pk = fetch_one(sql, params)[0]
     return stored(instance)
 
 
@@ -165,3 +161,10 @@ def execute(sql: str, params: list) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def fetch_one(sql: str, params: list) -> tuple | None:
+    """Run one hand-written statement; its first row, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()

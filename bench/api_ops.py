@@ -33,10 +33,6 @@ class Refs:
             refs.append(f"{TEAM}/{project_name(p)}/{collection_name(c)}:v{(vid - 1) % per}")
         return refs
 
-    def give_back(self, n: int) -> None:
-        """The last n references taken were not linked after all: a later take hands them out again."""
-        self.next_free -= n
-
     def model(self, i: int) -> str:
         # Skip model 0 (the big one) so every pick has a handful of versions.
         return model_name(1 + i % (self.scale.registered_models - 1))

@@ -197,7 +197,6 @@ def run(base_url: str, api_key: str, scale: Scale, refs, mlflow_uri: str, log=pr
             f"    {label}: ours {mine.ops_s:.1f} ops/s, MLflow {theirs.ops_s:.1f} ops/s, ×{ratio:.2f} (rounds {rounds})"
         )
         results.append((label, mine, theirs, rounds))
-    refs.give_back(sum(1 for _ in unlinked))
     for c in range(CLIENTS):
         shutil.rmtree(VAR / f"dl-{c}", ignore_errors=True)
     return results

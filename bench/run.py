@@ -74,20 +74,23 @@ def links_needed(scale) -> int:
 
 def fixture(scale, reuse: bool) -> dict:
     from django.core.management import call_command
+    from django.db import connection
 
     from bench import fixture as fx
 
     saved = VAR / f"fixture-{scale.name}.json"
     if reuse and saved.exists() and db_exists(REGISTRY_DB):
+        # The database, not the saved file, says how far earlier runs got: a re-link is the cheaper "exists" path.
         info = json.loads(saved.read_text())
         if not fx.holds(info):
             log(f"  {REGISTRY_DB} does not hold the {scale.name} fixture of the previous run (another scale since?)")
-        elif fx.first_unlinked(info) + links_needed(scale) > scale.versions:
+        elif (first := fx.first_unlinked(info)) + links_needed(scale) > scale.versions:
             log("  the previous runs linked nearly every artifact version of the fixture: building it again")
         else:
             log("  reusing the fixture of the previous run")
-            return {**info, "next_free_version": fx.first_unlinked(info)}
+            return {**info, "next_free_version": first}
     log(f"  building the {scale.name} fixture in {REGISTRY_DB}")
+    connection.close()  # the checks above used it; dropping the database ends it from the server's side
     db_recreate(REGISTRY_DB)
     shutil.rmtree(VAR / "blobs", ignore_errors=True)  # a new database: no row points at the old blobs
     call_command("migrate", verbosity=0)
@@ -242,8 +245,6 @@ def run(args: argparse.Namespace) -> int:
             note="Rendered by Django's test client in the bench process against the fixture database, "
             "signed in as a team admin; time is the whole request through the middleware.",
         )
-    # A later --reuse-fixture run must link versions not linked yet (a re-link is the cheaper "exists" path).
-    (VAR / f"fixture-{scale.name}.json").write_text(json.dumps({**info, "next_free_version": refs.next_free}))
     text = "\n".join(report.header(scale, mlflow_version, info["counts"]) + out)
     text += f"\nTotal bench time: {time.perf_counter() - started:.0f}s.\n"
     print("\n" + text)

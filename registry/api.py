@@ -263,10 +263,10 @@ def link_list(
 )
 def link_create(request: HttpRequest, entity: str, name: str, payload: LinkIn):
     resolved = ref_resolve(user=request.auth, text=payload.artifact)
-    # Only an entity's own artifacts can be linked into its registry; the lookup of the artifact version
-    # fetched that entity with the caller's role, so a link most often needs no lookup of its own.
+    # Only an entity's own artifacts can be linked into its registry, so most often the artifact version's
+    # entity (fetched with the caller's role) is the one named; model_link checks the caller may write to it.
     ent = resolved.artifact_version.collection.project.entity
-    if not hasattr(ent, "viewer_role") or ent.name.lower() != entity.lower():
+    if ent.name.lower() != entity.lower():
         ent = get_entity_for_user(request.auth, entity, write=True)
     link, created = model_link(
         artifact_version=resolved.artifact_version, entity=ent, name=name, user=request.auth, aliases=payload.aliases

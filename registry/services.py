@@ -1,5 +1,7 @@
 """Writes with rules in the registry: links, aliases, model cards, tags. Each records a RegistryEvent."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -7,7 +9,7 @@ from django.utils import timezone
 
 from artifacts.access import check_entity, is_admin
 from artifacts.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from artifacts.expressions import JoinedRows, execute, insert, stored
+from artifacts.expressions import JoinedRows, execute, fetch_one, insert, stored
 from artifacts.models import ArtifactVersion, Entity
 from artifacts.validation import (
     LATEST,
@@ -56,17 +58,16 @@ def _lock_row(registered_model: RegisteredModel) -> None:
     SQLite has no row locks: its IMMEDIATE transactions already hold the whole database.
     """
     if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM registry_registeredmodel WHERE id = %s FOR UPDATE", [registered_model.pk])
+        execute("SELECT id FROM registry_registeredmodel WHERE id = %s FOR UPDATE", [registered_model.pk])
 
 
 def _touch(registered_model: RegisteredModel) -> None:
     execute("UPDATE registry_registeredmodel SET updated_at = %s WHERE id = %s", [_db_now(), registered_model.pk])
 
 
-def _db_now():
-    """Now, as a hand-written statement passes a DateTimeField's value to the database."""
-    return connection.ops.adapt_datetimefield_value(timezone.now())
+def _db_now(now: datetime | None = None):
+    """Now (or `now`), as a hand-written statement passes a DateTimeField's value to the database."""
+    return connection.ops.adapt_datetimefield_value(now or timezone.now())
 
 
 def _lock(registered_model: RegisteredModel) -> RegisteredModel:
@@ -214,11 +215,9 @@ def model_link(
     with transaction.atomic():
         model = _registered_model_ensure(entity=entity, name=name, user=user)
         now = timezone.now()
-        db_now = connection.ops.adapt_datetimefield_value(now)
-        with connection.cursor() as cursor:
-            params = [model.pk, artifact_version.pk, user.pk, db_now, model.pk, model.pk, artifact_version.pk]
-            cursor.execute(_LINK_INSERT, params)
-            inserted = cursor.fetchone()
+        db_now = _db_now(now)
+        params = [model.pk, artifact_version.pk, user.pk, db_now, model.pk, model.pk, artifact_version.pk]
+        inserted = fetch_one(_LINK_INSERT, params)
         created = inserted is not None
         if not created:
             link = ModelVersion.objects.select_related("linked_by").get(
@@ -270,9 +269,7 @@ _ALIAS_CURRENT = "SELECT id, version_id FROM registry_registryalias WHERE regist
 
 def _alias_current(model: RegisteredModel, alias: str) -> tuple[int, int] | None:
     """(id, version id) of the model's alias, or None; a plain statement, as every alias move reads it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ALIAS_CURRENT, [model.pk, alias])
-        return cursor.fetchone()
+    return fetch_one(_ALIAS_CURRENT, [model.pk, alias])
 
 
 def _alias_point(*, model: RegisteredModel, alias: str, version: ModelVersion, user, data: dict | None = None) -> bool:

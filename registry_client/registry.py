@@ -118,9 +118,7 @@ class Api:
         """The entity's registered models by name: with `tag`, only those tagged so; with `query`, only those
         whose name contains it, ignoring case. A page of at most `limit` (up to 500), after `offset`."""
         params = {"tag": tag, "q": query, "limit": limit, "offset": offset or None}
-        data = self.transport.json(
-            "GET", f"/registry/{q(entity)}/models", params={k: v for k, v in params.items() if v is not None}
-        )
+        data = self.transport.json("GET", f"/registry/{q(entity)}/models", params=params)
         return [RegisteredModel.from_json(m) for m in data]
 
     def registered_model(self, entity: str, name: str) -> RegisteredModel:

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, LocationValueError, ProxyError
+from urllib3.exceptions import HTTPError, ProxyError
 
 from registry_client.config import Settings, load_settings
 from registry_client.errors import InvalidInput, NetworkError, NotAuthenticated, RegistryError, error_for_status
@@ -198,11 +198,6 @@ class Transport:
                 with response:
                     read(response)
                 return None
-            except LocationValueError as exc:  # a malformed address: retrying cannot help
-                raise InvalidInput(
-                    f"Cannot send {method} {path} to {self.settings.base_url!r}: {exc}. "
-                    "Check REGISTRY_BASE_URL (it starts with http:// or https://)."
-                ) from exc
             except HTTPError as exc:
                 if _tunnel_refused(exc):
                     raise self._proxy_refused() from exc
